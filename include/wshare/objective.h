@@ -1,0 +1,62 @@
+/* The tied least-squares objective of SPEC §1 over the distributed design:
+ *   L(w, c) = (1/2m) sum_i (x~_i.w + c - y_i)^2 + (lambda/2) |w|^2
+ * with the parameter vector theta = (w, c) (c present only with an intercept, columns
+ * centred; the reported intercept is b = c - mu.w).  Each evaluation is one local pass
+ * and one MPI_Allreduce that also carries the run's control flags. */
+#ifndef WSHARE_OBJECTIVE_H
+#define WSHARE_OBJECTIVE_H
+
+#include "wshare/design.h"
+#include "wshare/sharing.h"
+
+/* Control flags carried in every iteration's allreduce, summed over ranks. */
+enum { WS_FLAG_SIGNAL, WS_FLAG_TIME, WS_FLAG_CHECKPOINT, WS_NFLAGS };
+
+typedef struct {
+  MPI_Comm comm;
+  WsDesign *design;
+  const WsSharing *sharing;
+  double ridge;
+  int intercept;
+  int n;           /* weights */
+  int dim;         /* n + intercept */
+  double *precond; /* d (k) of the preconditioner M = S diag(d) S^T; sharing->scale = merge */
+  double *buf;     /* reduction buffer: dim + 2 + WS_NFLAGS */
+  WsTimers *timers;
+} WsProblem;
+
+typedef struct {
+  double loss;
+  double rss; /* sum of squared residuals */
+  double flags[WS_NFLAGS];
+} WsEval;
+
+WsErr ws_problem_init(WsProblem *p, MPI_Comm comm, WsDesign *des, const WsSharing *sh,
+                      double ridge, int intercept, WsTimers *timers);
+void ws_problem_free(WsProblem *p);
+
+/* Collective: g = grad L(theta) (dim), loss, and the flags summed over ranks. */
+WsErr ws_objective_gradient(const WsProblem *p, const double *theta, const double *flags_in,
+                            double *g, WsEval *ev);
+/* Collective: q = H v, the Hessian of L applied to v (dim), and the flags. */
+WsErr ws_objective_hessian(const WsProblem *p, const double *v, const double *flags_in,
+                           double *q, WsEval *ev);
+
+/* theta <- merge(theta): A on the weights, the intercept untouched. */
+void ws_problem_merge(const WsProblem *p, double *theta);
+/* out = M g on the weights (M = A without --standardize), the intercept copied. */
+void ws_problem_precondition(const WsProblem *p, const double *g, double *out);
+/* |A g| over weights and intercept (the stopping test's norm); work has dim entries. */
+double ws_problem_projected_norm(const WsProblem *p, const double *g, double *work);
+
+/* Collective: replaces the preconditioner by the inverse diagonal of the tied Hessian, i.e.
+ * standardizes the tied design's columns (ties stay in original units). */
+WsErr ws_problem_standardize(WsProblem *p);
+/* Collective: estimate of the largest eigenvalue of M H on the tied space (power iteration),
+ * the curvature that sets gradient steps. */
+WsErr ws_problem_lipschitz(const WsProblem *p, double *L);
+
+/* Intercept b in original units from theta. */
+double ws_problem_intercept(const WsProblem *p, const double *theta);
+
+#endif

@@ -1,0 +1,92 @@
+/* wshare info FILE: lists datasets (shape, type) and root attributes of any HDF5 file. */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "options.h"
+
+static herr_t print_object(hid_t loc, const char *name, const H5O_info_t *info, void *data) {
+  (void)data;
+  if (info->type == H5O_TYPE_GROUP) {
+    if (name[0] != '.') printf("  /%s/  (group)\n", name);
+    return 0;
+  }
+  if (info->type != H5O_TYPE_DATASET) return 0;
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  hid_t s = H5Dget_space(d), t = H5Dget_type(d);
+  hsize_t dims[H5S_MAX_RANK];
+  int nd = H5Sget_simple_extent_dims(s, dims, NULL);
+  const char *kind = H5Tget_class(t) == H5T_FLOAT     ? "float"
+                     : H5Tget_class(t) == H5T_INTEGER ? "int"
+                                                      : "other";
+  printf("  /%-22s %s%zu  ", name, kind, 8 * H5Tget_size(t));
+  if (nd == 0) printf("scalar");
+  for (int i = 0; i < nd; i++) printf("%s%llu", i ? " x " : "", (unsigned long long)dims[i]);
+  printf("\n");
+  H5Tclose(t);
+  H5Sclose(s);
+  H5Dclose(d);
+  return 0;
+}
+
+static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, void *data) {
+  (void)ainfo;
+  (void)data;
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  hid_t t = H5Aget_type(a), s = H5Aget_space(a);
+  hssize_t n = H5Sget_simple_extent_npoints(s);
+  printf("  %-16s = ", name);
+  if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
+    size_t size = H5Tget_size(t);
+    char *buf = calloc(size + 1, 1);
+    H5Aread(a, t, buf);
+    for (char *c = buf; *c; c++)
+      if (*c == '\n') *c = ';';
+    printf("%s", buf);
+    free(buf);
+  } else if (H5Tget_class(t) == H5T_INTEGER || H5Tget_class(t) == H5T_FLOAT) {
+    double *v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
+    H5Aread(a, H5T_NATIVE_DOUBLE, v);
+    for (hssize_t i = 0; i < n && i < 8; i++) printf("%s%.10g", i ? ", " : "", v[i]);
+    if (n > 8) printf(", ... (%lld values)", (long long)n);
+    free(v);
+  } else {
+    printf("(unprintable)");
+  }
+  printf("\n");
+  H5Sclose(s);
+  H5Tclose(t);
+  H5Aclose(a);
+  return 0;
+}
+
+WsErr ws_cmd_info(MPI_Comm comm, int argc, char **argv) {
+  static const WsOptionSpec specs[] = {{"dummy-never-used", NULL, NULL, ""}};
+  WsOptions o;
+  WS_CALL(ws_options_parse(&o, "info", specs, 0, argc, argv, 0));
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  if (o.help) {
+    if (rank == 0) ws_options_print_help(&o, "wshare info FILE", "Describes an HDF5 file.");
+    return WS_OK;
+  }
+  WS_CHECK(o.n_positional == 1, WS_ERR_INPUT, "info: expected one FILE argument");
+  const char *path = o.positional[0];
+  WsErr err = WS_OK;
+  if (rank == 0) {
+    hid_t f = H5Fis_hdf5(path) > 0
+                  ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)
+                  : H5I_INVALID_HID;
+    if (f < 0) {
+      err = ws_error_set(WS_ERR_INPUT, "cannot open file '%s' as HDF5", path);
+    } else {
+      printf("%s\ndatasets:\n", path);
+      H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, print_object, NULL, H5O_INFO_BASIC);
+      printf("attributes:\n");
+      H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, NULL, print_attr, NULL);
+      H5Fclose(f);
+    }
+  }
+  return ws_error_agree(comm, err);
+}

@@ -1,0 +1,51 @@
+/* wshare: weight-shared least squares on MPI ranks.  Dispatches to the subcommands; the
+ * only place that turns a status into an exit code. */
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: wshare COMMAND [options]   (wshare COMMAND --help for its options)\n\n"
+               "commands:\n"
+               "  gen      generate a random weight-shared problem into an HDF5 file\n"
+               "  solve    fit the weights (gd, agd, cg, qr, cholesky, auto)\n"
+               "  predict  apply a fitted model to data\n"
+               "  info     describe an HDF5 data, result or checkpoint file\n\n"
+               "  --version  print the version\n");
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by wshare, once */
+  MPI_Comm comm = MPI_COMM_WORLD;
+  int rank;
+  MPI_Comm_rank(comm, &rank);
+  WsErr code = WS_OK;
+  const char *cmd = argc > 1 ? argv[1] : "";
+  if (strcmp(cmd, "--version") == 0) {
+    if (rank == 0) printf("wshare %s\n", WSHARE_VERSION);
+  } else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    if (rank == 0) usage(stdout);
+  } else if (strcmp(cmd, "gen") == 0) {
+    code = ws_cmd_gen(comm, argc - 2, argv + 2);
+  } else if (strcmp(cmd, "solve") == 0) {
+    code = ws_cmd_solve(comm, argc - 2, argv + 2);
+  } else if (strcmp(cmd, "predict") == 0) {
+    code = ws_cmd_predict(comm, argc - 2, argv + 2);
+  } else if (strcmp(cmd, "info") == 0) {
+    code = ws_cmd_info(comm, argc - 2, argv + 2);
+  } else {
+    if (rank == 0) {
+      if (cmd[0]) fprintf(stderr, "wshare: unknown command '%s'\n", cmd);
+      usage(stderr);
+    }
+    code = WS_ERR_INPUT;
+  }
+  if (code == WS_ERR_INPUT || code == WS_ERR_RUNTIME) ws_error_print(comm);
+  fflush(stdout);
+  MPI_Finalize();
+  return (int)code;
+}

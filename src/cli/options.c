@@ -1,0 +1,186 @@
+#include "options.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int find_spec(const WsOptions *o, const char *name, size_t len) {
+  for (int i = 0; i < o->count; i++)
+    if (strlen(o->specs[i].name) == len && strncmp(o->specs[i].name, name, len) == 0) return i;
+  return -1;
+}
+
+typedef struct {
+  WsOptions *o;
+  WsErr err;
+  int from_cli[WS_MAX_OPTIONS];
+} IniState;
+
+static int on_ini_entry(void *user, const char *section, const char *key, const char *value) {
+  (void)section;
+  IniState *st = user;
+  WsOptions *o = st->o;
+  int i = find_spec(o, key, strlen(key));
+  if (i < 0) {
+    st->err = ws_error_set(WS_ERR_INPUT, "%s: unknown key '%s' (keys are the %s option names)",
+                           o->config_file, key, o->command);
+    return 0;
+  }
+  if (st->from_cli[i]) return 1; /* the command line overrides the file */
+  free(o->owned[i]);
+  o->owned[i] = strdup(value);
+  o->value[i] = o->owned[i];
+  return 1;
+}
+
+WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *specs, int count,
+                       int argc, char **argv, int allow_config) {
+  memset(o, 0, sizeof *o);
+  o->command = command;
+  o->specs = specs;
+  o->count = count;
+  IniState st = {.o = o};
+  for (int i = 0; i < count; i++) o->value[i] = specs[i].def;
+  for (int a = 0; a < argc; a++) {
+    const char *arg = argv[a];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      o->help = 1;
+      return WS_OK;
+    }
+    if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+      WS_CHECK(o->n_positional < WS_MAX_POSITIONAL, WS_ERR_INPUT,
+               "%s: unexpected argument '%s'", command, arg);
+      o->positional[o->n_positional++] = arg;
+      continue;
+    }
+    const char *name = arg + 2;
+    const char *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    int i = find_spec(o, name, len);
+    WS_CHECK(i >= 0, WS_ERR_INPUT, "%s: unknown option '%.*s' (see wshare %s --help)", command,
+             (int)(len + 2), arg, command);
+    if (!specs[i].value) {
+      WS_CHECK(!eq, WS_ERR_INPUT, "%s: option --%s takes no value", command, specs[i].name);
+      o->value[i] = "1";
+    } else if (eq) {
+      o->value[i] = eq + 1;
+    } else {
+      WS_CHECK(a + 1 < argc, WS_ERR_INPUT, "%s: option --%s needs a value (%s)", command,
+               specs[i].name, specs[i].value);
+      o->value[i] = argv[++a];
+    }
+    st.from_cli[i] = 1;
+  }
+  if (allow_config && o->n_positional > 0) {
+    o->config_file = o->positional[0];
+    int rc = ini_parse(o->config_file, on_ini_entry, &st);
+    if (st.err) return st.err;
+    WS_CHECK(rc != -1, WS_ERR_INPUT, "%s: cannot open config file", o->config_file);
+    WS_CHECK(rc == 0, WS_ERR_INPUT, "%s: line %d: syntax error", o->config_file, rc);
+    for (int p = 1; p < o->n_positional; p++) o->positional[p - 1] = o->positional[p];
+    o->n_positional--;
+  }
+  WS_CHECK(o->n_positional == 0 || !allow_config, WS_ERR_INPUT, "%s: unexpected argument '%s'",
+           command, o->positional[0]);
+  return WS_OK;
+}
+
+void ws_options_free(WsOptions *o) {
+  for (int i = 0; i < o->count; i++) free(o->owned[i]);
+  memset(o->owned, 0, sizeof o->owned);
+}
+
+void ws_options_print_help(const WsOptions *o, const char *synopsis, const char *about) {
+  printf("usage: %s\n\n%s\n\noptions:\n", synopsis, about);
+  for (int i = 0; i < o->count; i++) {
+    const WsOptionSpec *s = &o->specs[i];
+    char left[64];
+    snprintf(left, sizeof left, "--%s%s%s", s->name, s->value ? " " : "", s->value ? s->value : "");
+    printf("  %-30s %s", left, s->help);
+    if (s->def) printf(" [default: %s]", s->def);
+    printf("\n");
+  }
+  printf("  %-30s %s\n", "--help", "show this help");
+}
+
+static int index_of(const WsOptions *o, const char *name) {
+  int i = find_spec(o, name, strlen(name));
+  if (i < 0) {
+    fprintf(stderr, "wshare: internal error: option --%s is not declared\n", name);
+    abort();
+  }
+  return i;
+}
+
+const char *ws_opt_str(const WsOptions *o, const char *name) {
+  return o->value[index_of(o, name)];
+}
+
+int ws_opt_flag(const WsOptions *o, const char *name) {
+  const char *v = ws_opt_str(o, name);
+  return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
+               strcmp(v, "on") == 0);
+}
+
+WsErr ws_opt_double(const WsOptions *o, const char *name, double min, double *out) {
+  const char *v = ws_opt_str(o, name);
+  WS_CHECK(v, WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  WS_CHECK(end != v && *end == '\0' && errno == 0 && isfinite(x) && x >= min, WS_ERR_INPUT,
+           "%s: invalid value '%s' for --%s (expected a number >= %g)", o->command, v, name, min);
+  *out = x;
+  return WS_OK;
+}
+
+WsErr ws_opt_int(const WsOptions *o, const char *name, int64_t min, int64_t *out) {
+  const char *v = ws_opt_str(o, name);
+  WS_CHECK(v, WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
+  char *end;
+  errno = 0;
+  long long x = strtoll(v, &end, 10);
+  WS_CHECK(end != v && *end == '\0' && errno == 0 && x >= min, WS_ERR_INPUT,
+           "%s: invalid value '%s' for --%s (expected an integer >= %lld)", o->command, v, name,
+           (long long)min);
+  *out = x;
+  return WS_OK;
+}
+
+WsErr ws_opt_choice(const WsOptions *o, const char *name, const char *const *choices, int *out) {
+  const char *v = ws_opt_str(o, name);
+  for (int c = 0; v && choices[c]; c++)
+    if (strcmp(v, choices[c]) == 0) {
+      *out = c;
+      return WS_OK;
+    }
+  char list[256] = "";
+  for (int c = 0; choices[c]; c++) {
+    strncat(list, c ? "|" : "", sizeof list - strlen(list) - 1);
+    strncat(list, choices[c], sizeof list - strlen(list) - 1);
+  }
+  return ws_error_set(WS_ERR_INPUT, "%s: invalid value '%s' for --%s (expected %s)", o->command,
+                      v ? v : "", name, list);
+}
+
+WsErr ws_opt_require(const WsOptions *o, const char *name) {
+  WS_CHECK(ws_opt_str(o, name), WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
+  return WS_OK;
+}
+
+char *ws_options_effective(const WsOptions *o) {
+  size_t size = 64;
+  for (int i = 0; i < o->count; i++)
+    if (o->value[i]) size += strlen(o->specs[i].name) + strlen(o->value[i]) + 8;
+  char *text = malloc(size);
+  if (!text) return NULL;
+  size_t used = (size_t)snprintf(text, size, "[%s]\n", o->command);
+  for (int i = 0; i < o->count; i++)
+    if (o->value[i])
+      used += (size_t)snprintf(text + used, size - used, "%s = %s\n", o->specs[i].name,
+                               o->value[i]);
+  return text;
+}

@@ -1,0 +1,51 @@
+/* Command-line and INI option parsing shared by the subcommands.  Options are GNU long
+ * options (--name VALUE, --name=VALUE, or --flag); an INI file given as the first
+ * positional argument supplies defaults under the same key names (sections ignored), and
+ * the command line overrides it.  Every rank parses the same arguments, so usage errors
+ * are detected identically everywhere without communication. */
+#ifndef WSHARE_CLI_OPTIONS_H
+#define WSHARE_CLI_OPTIONS_H
+
+#include <stdint.h>
+
+#include "wshare/error.h"
+
+typedef struct {
+  const char *name;  /* long name without dashes */
+  const char *value; /* metavariable, or NULL for a flag */
+  const char *def;   /* default value (NULL: unset) */
+  const char *help;
+} WsOptionSpec;
+
+enum { WS_MAX_OPTIONS = 48, WS_MAX_POSITIONAL = 4 };
+
+typedef struct {
+  const char *command;
+  const WsOptionSpec *specs;
+  int count;
+  const char *value[WS_MAX_OPTIONS]; /* effective values (NULL: unset) */
+  char *owned[WS_MAX_OPTIONS];       /* values copied from the INI file */
+  const char *positional[WS_MAX_POSITIONAL];
+  int n_positional;
+  const char *config_file;
+  int help;
+} WsOptions;
+
+/* Parses argv (after the subcommand).  allow_config: the first positional may be an INI. */
+WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *specs, int count,
+                       int argc, char **argv, int allow_config);
+void ws_options_free(WsOptions *o);
+void ws_options_print_help(const WsOptions *o, const char *synopsis, const char *about);
+
+/* Accessors: a bad value is an input error naming the option and the value. */
+const char *ws_opt_str(const WsOptions *o, const char *name);
+int ws_opt_flag(const WsOptions *o, const char *name);
+WsErr ws_opt_double(const WsOptions *o, const char *name, double min, double *out);
+WsErr ws_opt_int(const WsOptions *o, const char *name, int64_t min, int64_t *out);
+/* Index of the value among choices (NULL-terminated). */
+WsErr ws_opt_choice(const WsOptions *o, const char *name, const char *const *choices, int *out);
+WsErr ws_opt_require(const WsOptions *o, const char *name);
+/* "key = value" lines of every set option (the effective configuration); malloc'ed. */
+char *ws_options_effective(const WsOptions *o);
+
+#endif
