@@ -133,6 +133,7 @@ WsErr ws_checkpoint_write(const char *dir, int keep, int64_t iteration,
 /* Opens path and checks the completeness mark; on success *file is open. */
 static WsErr open_complete(const char *path, hid_t *file) {
   *file = H5I_INVALID_HID;
+  WS_CHECK(access(path, R_OK) == 0, WS_ERR_INPUT, "checkpoint '%s' not found", path);
   WS_CHECK(H5Fis_hdf5(path) > 0, WS_ERR_INPUT,
            "checkpoint '%s' is not a readable HDF5 file (truncated or corrupt)", path);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -314,7 +314,8 @@ static WsErr run_iterations(SolveRun *r, RunOutcome *out) {
     double seconds = r->elapsed_before + (ws_now() - r->t_start);
     WS_CALL(ws_history_append(&r->history, info.loss, info.grad_norm, seconds));
     out->last = info;
-    ws_report_iteration(&r->rep, it, info.loss, info.grad_norm, 0.0, seconds);
+    double tol = fmax(c->rtol * r->history.grad_norm[0], c->atol);
+    ws_report_iteration(&r->rep, it, info.loss, info.grad_norm, tol, seconds);
     if (info.diverged)
       return ws_error_set(WS_ERR_RUNTIME,
                           "%s diverged at iteration %lld (loss %g, started at %g): the step %g is "
