@@ -39,8 +39,7 @@ WsErr ws_h5_create(const char *path, MPI_Comm comm, WsH5File *f) {
   hid_t fapl = mpio_fapl(comm);
   f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
-  WsErr err =
-      f->file < 0 ? ws_error_set(WS_ERR_RUNTIME, "cannot create file '%s'", path) : WS_OK;
+  WsErr err = f->file < 0 ? ws_error_set(WS_ERR_RUNTIME, "cannot create file '%s'", path) : WS_OK;
   return ws_error_agree(comm, err);
 }
 
@@ -82,8 +81,8 @@ WsErr ws_h5_info(const WsH5File *f, const char *name, WsDatasetInfo *info) {
   H5Tclose(t);
   H5Sclose(s);
   H5Dclose(d);
-  WS_CHECK(nd <= 2, WS_ERR_INPUT, "%s: dataset %s has %d dimensions (at most 2 expected)",
-           f->path, name, nd);
+  WS_CHECK(nd <= 2, WS_ERR_INPUT, "%s: dataset %s has %d dimensions (at most 2 expected)", f->path,
+           name, nd);
   return WS_OK;
 }
 
@@ -98,9 +97,8 @@ static hid_t collective_dxpl(void) {
 
 /* Reads or writes a block of rows in pieces small enough for MPI-IO; every rank makes the
  * same number of calls (derived from the common block size), as collectives require. */
-static WsErr transfer_rows(const WsH5File *f, hid_t dset, const char *name,
-                           const WsPartition *part, int64_t cols, hid_t mem_type, void *buf,
-                           int writing) {
+static WsErr transfer_rows(const WsH5File *f, hid_t dset, const char *name, const WsPartition *part,
+                           int64_t cols, hid_t mem_type, void *buf, int writing) {
   size_t elem = H5Tget_size(mem_type);
   int64_t row_bytes = cols * (int64_t)elem;
   int64_t rows_per_call = WS_IO_CHUNK_BYTES / (row_bytes > 0 ? row_bytes : 1);
@@ -146,10 +144,10 @@ static WsErr transfer_rows(const WsH5File *f, hid_t dset, const char *name,
 WsErr ws_h5_read_rows(const WsH5File *f, const char *name, const WsPartition *part, int64_t cols,
                       WsDtype dtype, void *buf) {
   hid_t d = H5Dopen2(f->file, name, H5P_DEFAULT);
-  WsErr err = d < 0 ? ws_error_set(WS_ERR_INPUT, "%s: dataset %s not found", f->path, name)
-                    : transfer_rows(f, d, name, part, cols,
-                                    dtype == WS_DTYPE_F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE,
-                                    buf, 0);
+  WsErr err =
+      d < 0 ? ws_error_set(WS_ERR_INPUT, "%s: dataset %s not found", f->path, name)
+            : transfer_rows(f, d, name, part, cols,
+                            dtype == WS_DTYPE_F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, buf, 0);
   if (d >= 0) H5Dclose(d);
   return ws_error_agree(f->comm, err);
 }

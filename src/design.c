@@ -13,8 +13,8 @@ static WsErr check_shapes(const WsH5File *f, const WsDesignSource *src, WsDatase
   WS_CALL(ws_h5_info(f, src->x_name, xi));
   WS_CHECK(xi->ndims == 2, WS_ERR_INPUT, "%s: dataset %s must be 2-D (rows x columns), found %d-D",
            f->path, src->x_name, xi->ndims);
-  WS_CHECK(xi->type_class == H5T_FLOAT && (xi->type_size == 4 || xi->type_size == 8),
-           WS_ERR_INPUT, "%s: dataset %s must be float32 or float64", f->path, src->x_name);
+  WS_CHECK(xi->type_class == H5T_FLOAT && (xi->type_size == 4 || xi->type_size == 8), WS_ERR_INPUT,
+           "%s: dataset %s must be float32 or float64", f->path, src->x_name);
   WS_CHECK(xi->dims[1] > 0, WS_ERR_INPUT, "%s: dataset %s has no columns", f->path, src->x_name);
   WS_CHECK(xi->dims[0] > 0, WS_ERR_INPUT, "%s: dataset %s has no rows", f->path, src->x_name);
   if (!src->y_name) return WS_OK;
@@ -23,15 +23,14 @@ static WsErr check_shapes(const WsH5File *f, const WsDesignSource *src, WsDatase
            "%s: dataset %s must be 1-D", f->path, src->y_name);
   WS_CHECK(yi->type_class == H5T_FLOAT || yi->type_class == H5T_INTEGER, WS_ERR_INPUT,
            "%s: dataset %s must be numeric", f->path, src->y_name);
-  WS_CHECK(yi->dims[0] == xi->dims[0], WS_ERR_INPUT,
-           "%s: %s has %lld rows but %s has %lld", f->path, src->x_name,
-           (long long)xi->dims[0], src->y_name, (long long)yi->dims[0]);
+  WS_CHECK(yi->dims[0] == xi->dims[0], WS_ERR_INPUT, "%s: %s has %lld rows but %s has %lld",
+           f->path, src->x_name, (long long)xi->dims[0], src->y_name, (long long)yi->dims[0]);
   return WS_OK;
 }
 
 /* Collective: the smallest global row holding a non-finite value, reported with its name. */
-static WsErr check_finite(const WsDesign *des, const char *path, const char *name,
-                          const void *v, int64_t per_row, int is_f32, MPI_Comm comm) {
+static WsErr check_finite(const WsDesign *des, const char *path, const char *name, const void *v,
+                          int64_t per_row, int is_f32, MPI_Comm comm) {
   int64_t first;
   long long bad_row = LLONG_MAX;
   if (ws_kernel_count_nonfinite(des->part.count * per_row, v, is_f32, &first) > 0)
@@ -43,8 +42,7 @@ static WsErr check_finite(const WsDesign *des, const char *path, const char *nam
   return WS_OK;
 }
 
-WsErr ws_design_read(const WsDesignSource *src, MPI_Comm comm, WsTimers *timers,
-                     WsDesign **out) {
+WsErr ws_design_read(const WsDesignSource *src, MPI_Comm comm, WsTimers *timers, WsDesign **out) {
   double t0 = ws_now();
   int rank, size;
   MPI_Comm_rank(comm, &rank);
@@ -80,8 +78,8 @@ WsErr ws_design_read(const WsDesignSource *src, MPI_Comm comm, WsTimers *timers,
   WS_CALL(err);
   ws_timer_add(timers, WS_TIME_READ, t0);
 
-  WS_CALL(check_finite(des, src->path, src->x_name, des->X, des->n_raw,
-                       des->dtype == WS_DTYPE_F32, comm));
+  WS_CALL(check_finite(des, src->path, src->x_name, des->X, des->n_raw, des->dtype == WS_DTYPE_F32,
+                       comm));
   if (!src->y_name) return WS_OK;
   WS_CALL(check_finite(des, src->path, src->y_name, des->y, 1, 0, comm));
   double sums[2] = {0.0, 0.0};
@@ -125,14 +123,16 @@ WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers) {
   int n = des->n;
   WS_ALLOC(des->mean, n);
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-    int64_t rows = des->part.count - i0 < WS_SLAB_ROWS ? des->part.count - i0 : WS_SLAB_ROWS;
+    int64_t rows = ws_design_slab_rows(des, i0);
     ws_design_rows(des, i0, rows, des->slab);
     for (int64_t i = 0; i < rows; i++)
-      for (int j = 0; j < n; j++) des->mean[j] += des->slab[i * n + j];
+      for (int j = 0; j < n; j++)
+        des->mean[j] += des->slab[i * n + j];
   }
   ws_timer_add(timers, WS_TIME_SETUP, t0);
   WS_CALL(ws_reduce_sum(comm, des->mean, n, timers));
-  for (int j = 0; j < n; j++) des->mean[j] /= (double)des->part.rows;
+  for (int j = 0; j < n; j++)
+    des->mean[j] /= (double)des->part.rows;
   des->centred = 1;
   return WS_OK;
 }
@@ -142,25 +142,27 @@ void ws_design_gradient(const WsDesign *des, const double *w, double c, int use_
   int n = des->n;
   double shift = c;
   if (des->centred)
-    for (int j = 0; j < n; j++) shift -= des->mean[j] * w[j];
+    for (int j = 0; j < n; j++)
+      shift -= des->mean[j] * w[j];
   double local[2] = {0.0, 0.0};
   if (des->degree == 1 && des->dtype == WS_DTYPE_F64) {
-    ws_kernel_residual_gradient_f64(des->part.count, n, des->X, use_y ? des->y : NULL, w, shift,
-                                    g, local);
+    ws_kernel_residual_gradient_f64(des->part.count, n, des->X, use_y ? des->y : NULL, w, shift, g,
+                                    local);
   } else if (des->degree == 1 && des->dtype == WS_DTYPE_F32) {
-    ws_kernel_residual_gradient_f32(des->part.count, n, des->X, use_y ? des->y : NULL, w, shift,
-                                    g, local);
+    ws_kernel_residual_gradient_f32(des->part.count, n, des->X, use_y ? des->y : NULL, w, shift, g,
+                                    local);
   } else {
     for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-      int64_t rows = des->part.count - i0 < WS_SLAB_ROWS ? des->part.count - i0 : WS_SLAB_ROWS;
+      int64_t rows = ws_design_slab_rows(des, i0);
       ws_design_rows(des, i0, rows, des->slab);
-      ws_kernel_residual_gradient_f64(rows, n, des->slab, use_y ? des->y + i0 : NULL, w, shift,
-                                      g, local);
+      ws_kernel_residual_gradient_f64(rows, n, des->slab, use_y ? des->y + i0 : NULL, w, shift, g,
+                                      local);
     }
   }
   /* Centring: sum_i r_i (x_i - mu) = sum_i r_i x_i - mu sum_i r_i. */
   if (des->centred)
-    for (int j = 0; j < n; j++) g[j] -= des->mean[j] * local[1];
+    for (int j = 0; j < n; j++)
+      g[j] -= des->mean[j] * local[1];
   sums[0] += local[0];
   sums[1] += local[1];
 }

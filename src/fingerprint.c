@@ -26,15 +26,16 @@ WsErr ws_fingerprint_compute(const WsDesign *des, const WsSharing *sh, const WsP
            "standardize=%d\nsolver=%s\n",
            (long long)des->part.rows, des->n_raw, des->dtype == WS_DTYPE_F32 ? "f32" : "f64",
            (unsigned long long)global, ws_sharing_kind_name(sh->kind),
-           (unsigned long long)sh->checksum, des->degree, o->ridge, o->intercept,
-           o->standardize, o->solver);
+           (unsigned long long)sh->checksum, des->degree, o->ridge, o->intercept, o->standardize,
+           o->solver);
   return WS_OK;
 }
 
 /* Finds "key=" in text and copies its value. */
 static int lookup(const char *text, const char *key, char *value, size_t size) {
   size_t kl = strlen(key);
-  for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+  for (const char *line = text; line && *line;
+       line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
     if (strncmp(line, key, kl) == 0 && line[kl] == '=') {
       const char *v = line + kl + 1;
       size_t len = strcspn(v, "\n");
@@ -46,13 +47,13 @@ static int lookup(const char *text, const char *key, char *value, size_t size) {
 }
 
 WsErr ws_fingerprint_compare(const char *saved, const char *current, const char *what) {
-  static const char *const keys[] = {"rows",        "cols",  "dtype",     "y_checksum",
-                                     "sharing",     "sharing_checksum",   "poly_degree",
-                                     "ridge",       "intercept", "standardize", "solver"};
+  static const char *const keys[] = {
+      "rows",        "cols",  "dtype",     "y_checksum",  "sharing", "sharing_checksum",
+      "poly_degree", "ridge", "intercept", "standardize", "solver"};
   static const char *const meaning[] = {
-      "number of rows",  "number of columns", "data type",  "checksum of y (different data)",
-      "sharing kind",    "sharing structure", "--poly-degree", "--ridge",
-      "--intercept",     "--standardize",     "--solver"};
+      "number of rows", "number of columns", "data type",     "checksum of y (different data)",
+      "sharing kind",   "sharing structure", "--poly-degree", "--ridge",
+      "--intercept",    "--standardize",     "--solver"};
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     char a[256] = "", b[256] = "";
     int has_a = lookup(saved, keys[i], a, sizeof a);

@@ -32,8 +32,7 @@ WsErr ws_h5s_write_i64(hid_t file, const char *name, const int64_t *data, int64_
 
 WsErr ws_h5s_write_scalar(hid_t file, const char *name, double value) {
   hid_t space = H5Screate(H5S_SCALAR);
-  hid_t d = H5Dcreate2(file, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT,
-                       H5P_DEFAULT);
+  hid_t d = H5Dcreate2(file, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   herr_t st = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
   if (d >= 0) H5Dclose(d);
   H5Sclose(space);
@@ -82,8 +81,7 @@ int64_t ws_h5s_length(hid_t file, const char *name) {
   return nd == 1 ? (int64_t)dims[0] : -1;
 }
 
-WsErr ws_h5s_read_f64(hid_t file, const char *what, const char *name, double *data,
-                      int64_t len) {
+WsErr ws_h5s_read_f64(hid_t file, const char *what, const char *name, double *data, int64_t len) {
   int64_t have = ws_h5s_length(file, name);
   WS_CHECK(have == len, WS_ERR_INPUT, "%s: dataset %s has %lld values, expected %lld", what, name,
            (long long)have, (long long)len);

@@ -6,7 +6,7 @@
 /* Four rows at a time: four independent dot products share the loads of w, then a single
  * sweep over g adds all four rows, so g stays in L1 and X is read from memory once. */
 #define WS_DEFINE_RESIDUAL_GRADIENT(NAME, T)                                                       \
-  void NAME(int64_t rows, int n, const T *X, const double *y, const double *w, double shift,     \
+  void NAME(int64_t rows, int n, const T *X, const double *y, const double *w, double shift,       \
             double *g, double sums[2]) {                                                           \
     double s2 = 0.0, s1 = 0.0;                                                                     \
     int64_t i = 0;                                                                                 \
@@ -19,10 +19,10 @@
         d2 += (double)x2[j] * w[j];                                                                \
         d3 += (double)x3[j] * w[j];                                                                \
       }                                                                                            \
-      double r0 = d0 + shift - (y ? y[i] : 0.0);                                           \
-      double r1 = d1 + shift - (y ? y[i + 1] : 0.0);                                       \
-      double r2 = d2 + shift - (y ? y[i + 2] : 0.0);                                       \
-      double r3 = d3 + shift - (y ? y[i + 3] : 0.0);                                       \
+      double r0 = d0 + shift - (y ? y[i] : 0.0);                                                   \
+      double r1 = d1 + shift - (y ? y[i + 1] : 0.0);                                               \
+      double r2 = d2 + shift - (y ? y[i + 2] : 0.0);                                               \
+      double r3 = d3 + shift - (y ? y[i + 3] : 0.0);                                               \
       for (int j = 0; j < n; j++)                                                                  \
         g[j] += r0 * (double)x0[j] + r1 * (double)x1[j] + r2 * (double)x2[j] + r3 * (double)x3[j]; \
       s2 += r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3;                                                 \
@@ -31,9 +31,11 @@
     for (; i < rows; i++) {                                                                        \
       const T *x = X + i * n;                                                                      \
       double d = 0;                                                                                \
-      for (int j = 0; j < n; j++) d += (double)x[j] * w[j];                                        \
-      double r = d + shift - (y ? y[i] : 0.0);                                             \
-      for (int j = 0; j < n; j++) g[j] += r * (double)x[j];                                        \
+      for (int j = 0; j < n; j++)                                                                  \
+        d += (double)x[j] * w[j];                                                                  \
+      double r = d + shift - (y ? y[i] : 0.0);                                                     \
+      for (int j = 0; j < n; j++)                                                                  \
+        g[j] += r * (double)x[j];                                                                  \
       s2 += r * r;                                                                                 \
       s1 += r;                                                                                     \
     }                                                                                              \
@@ -61,10 +63,12 @@ void ws_kernel_poly_expand(int64_t rows, int n_raw, int degree, const double *ra
 void ws_kernel_to_f64(int64_t count, const void *src, int src_is_f32, double *out) {
   if (src_is_f32) {
     const float *s = src;
-    for (int64_t i = 0; i < count; i++) out[i] = s[i];
+    for (int64_t i = 0; i < count; i++)
+      out[i] = s[i];
   } else {
     const double *s = src;
-    for (int64_t i = 0; i < count; i++) out[i] = s[i];
+    for (int64_t i = 0; i < count; i++)
+      out[i] = s[i];
   }
 }
 

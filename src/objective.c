@@ -7,8 +7,8 @@
 #include "wshare/reduce.h"
 #include "wshare/rng.h"
 
-WsErr ws_problem_init(WsProblem *p, MPI_Comm comm, WsDesign *des, const WsSharing *sh,
-                      double ridge, int intercept, WsTimers *timers) {
+WsErr ws_problem_init(WsProblem *p, MPI_Comm comm, WsDesign *des, const WsSharing *sh, double ridge,
+                      int intercept, WsTimers *timers) {
   memset(p, 0, sizeof *p);
   p->comm = comm;
   p->design = des;
@@ -37,7 +37,8 @@ static WsErr objective_pass(const WsProblem *p, const double *theta, int use_y,
   int n = p->n, dim = p->dim;
   double *buf = p->buf;
   memset(buf, 0, (size_t)(dim + 2) * sizeof *buf);
-  for (int f = 0; f < WS_NFLAGS; f++) buf[dim + 2 + f] = flags_in ? flags_in[f] : 0.0;
+  for (int f = 0; f < WS_NFLAGS; f++)
+    buf[dim + 2 + f] = flags_in ? flags_in[f] : 0.0;
   double c = p->intercept ? theta[n] : 0.0;
   double t0 = ws_now();
   ws_design_gradient(p->design, theta, c, use_y, buf, buf + dim);
@@ -52,7 +53,8 @@ static WsErr objective_pass(const WsProblem *p, const double *theta, int use_y,
   if (p->intercept) out[n] = buf[dim + 1] / m;
   ev->rss = buf[dim];
   ev->loss = buf[dim] / (2.0 * m) + 0.5 * p->ridge * wnorm2;
-  for (int f = 0; f < WS_NFLAGS; f++) ev->flags[f] = buf[dim + 2 + f];
+  for (int f = 0; f < WS_NFLAGS; f++)
+    ev->flags[f] = buf[dim + 2 + f];
   return WS_OK;
 }
 
@@ -61,8 +63,8 @@ WsErr ws_objective_gradient(const WsProblem *p, const double *theta, const doubl
   return objective_pass(p, theta, 1, flags_in, g, ev);
 }
 
-WsErr ws_objective_hessian(const WsProblem *p, const double *v, const double *flags_in,
-                           double *q, WsEval *ev) {
+WsErr ws_objective_hessian(const WsProblem *p, const double *v, const double *flags_in, double *q,
+                           WsEval *ev) {
   return objective_pass(p, v, 0, flags_in, q, ev);
 }
 
@@ -82,7 +84,8 @@ double ws_problem_projected_norm(const WsProblem *p, const double *g, double *wo
   memcpy(work, g, (size_t)p->dim * sizeof *g);
   ws_sharing_merge(p->sharing, work);
   double s = 0.0;
-  for (int j = 0; j < p->dim; j++) s += work[j] * work[j];
+  for (int j = 0; j < p->dim; j++)
+    s += work[j] * work[j];
   return sqrt(s);
 }
 
@@ -97,14 +100,16 @@ WsErr ws_problem_standardize(WsProblem *p) {
   WS_ALLOC(z, k);
   double t0 = ws_now();
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-    int64_t rows = des->part.count - i0 < WS_SLAB_ROWS ? des->part.count - i0 : WS_SLAB_ROWS;
+    int64_t rows = ws_design_slab_rows(des, i0);
     ws_design_rows(des, i0, rows, des->slab);
     for (int64_t i = 0; i < rows; i++) {
       double *x = des->slab + i * n;
       if (des->centred)
-        for (int j = 0; j < n; j++) x[j] -= des->mean[j];
+        for (int j = 0; j < n; j++)
+          x[j] -= des->mean[j];
       ws_sharing_reduce(sh, x, z);
-      for (int t = 0; t < k; t++) diag[t] += z[t] * z[t];
+      for (int t = 0; t < k; t++)
+        diag[t] += z[t] * z[t];
     }
   }
   ws_timer_add(p->timers, WS_TIME_SETUP, t0);
@@ -138,18 +143,24 @@ WsErr ws_problem_lipschitz(const WsProblem *p, double *L) {
   }
   double lambda = 0.0, prev = 0.0;
   WsErr err = WS_OK;
-  for (int it = 0; it < 100 && !err; it++) {
+  for (int it = 0; it < 50 && !err; it++) {
     norm = sqrt(norm);
-    for (int t = 0; t < ku; t++) u[t] /= norm;
-    for (int t = 0; t < k; t++) u[t] *= basis ? sqrt(p->precond[t]) : 1.0;
-    if (basis) ws_sharing_expand(sh, u, v);
+    for (int t = 0; t < ku; t++)
+      u[t] /= norm;
+    for (int t = 0; t < k; t++)
+      u[t] *= basis ? sqrt(p->precond[t]) : 1.0;
+    if (basis)
+      ws_sharing_expand(sh, u, v);
     else
-      for (int j = 0; j < p->n; j++) v[j] = u[j] * (sh->is_projector ? sqrt(p->precond[j]) : 1.0);
+      for (int j = 0; j < p->n; j++)
+        v[j] = u[j] * (sh->is_projector ? sqrt(p->precond[j]) : 1.0);
     if (p->intercept) v[p->n] = u[k];
     WsEval ev;
     err = ws_objective_hessian(p, v, NULL, q, &ev);
-    if (basis) ws_sharing_reduce(sh, q, u);
-    else memcpy(u, q, (size_t)p->n * sizeof *u);
+    if (basis)
+      ws_sharing_reduce(sh, q, u);
+    else
+      memcpy(u, q, (size_t)p->n * sizeof *u);
     norm = 0.0;
     for (int t = 0; t < k; t++) {
       if (basis || sh->is_projector) u[t] *= sqrt(p->precond[t]);
@@ -160,7 +171,7 @@ WsErr ws_problem_lipschitz(const WsProblem *p, double *L) {
       norm += u[k] * u[k];
     }
     lambda = sqrt(norm);
-    if (it >= 5 && fabs(lambda - prev) <= 1e-4 * lambda) break;
+    if (it >= 5 && fabs(lambda - prev) <= 1e-3 * lambda) break;
     prev = lambda;
   }
   free(u);
@@ -176,6 +187,7 @@ WsErr ws_problem_lipschitz(const WsProblem *p, double *L) {
 double ws_problem_intercept(const WsProblem *p, const double *theta) {
   if (!p->intercept) return 0.0;
   double b = theta[p->n];
-  for (int j = 0; j < p->n; j++) b -= p->design->mean[j] * theta[j];
+  for (int j = 0; j < p->n; j++)
+    b -= p->design->mean[j] * theta[j];
   return b;
 }

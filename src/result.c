@@ -8,7 +8,8 @@
 WsErr ws_history_resize(WsHistory *h, int64_t len) {
   if (len > h->cap) {
     int64_t cap = h->cap > 0 ? h->cap : 64;
-    while (cap < len) cap *= 2;
+    while (cap < len)
+      cap *= 2;
     double **arrays[3] = {&h->loss, &h->grad_norm, &h->seconds};
     for (int a = 0; a < 3; a++) {
       double *p = realloc(*arrays[a], (size_t)cap * sizeof **arrays[a]);
@@ -81,7 +82,8 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5s_attr_i64(f, "ranks", ranks));
   TRY(ws_h5s_attr_i64(f, "rows", r->rows));
   TRY(ws_h5s_attr_i64(f, "cols", r->cols));
-  TRY(ws_h5s_attr_i64(f, "groups", r->sharing->kind == WS_SHARING_GROUPS ? r->sharing->n_groups : 0));
+  TRY(ws_h5s_attr_i64(f, "groups",
+                      r->sharing->kind == WS_SHARING_GROUPS ? r->sharing->n_groups : 0));
   TRY(ws_h5s_attr_f64(f, "wall_seconds", r->wall_seconds));
   TRY(ws_h5s_attr_f64(f, "r2", r->r2));
   TRY(ws_h5s_attr_f64(f, "rmse", r->rmse));

@@ -7,7 +7,8 @@
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t bytes) {
   const unsigned char *p = data;
-  for (size_t i = 0; i < bytes; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+  for (size_t i = 0; i < bytes; i++)
+    h = (h ^ p[i]) * 0x100000001b3ULL;
   return h;
 }
 
@@ -27,7 +28,8 @@ WsErr ws_sharing_create_none(int n, WsSharing **out) {
   WsSharing *sh = *out;
   sh->k = n;
   WS_ALLOC(sh->scale, n);
-  for (int j = 0; j < n; j++) sh->scale[j] = 1.0;
+  for (int j = 0; j < n; j++)
+    sh->scale[j] = 1.0;
   sh->checksum = fnv1a(0xcbf29ce484222325ULL, "none", 4);
   return WS_OK;
 }
@@ -40,16 +42,18 @@ static int compare_int64(const void *a, const void *b) {
 WsErr ws_sharing_create_groups(int n, const int64_t *ids, const char *what, WsSharing **out) {
   for (int j = 0; j < n; j++)
     WS_CHECK(ids[j] >= -1, WS_ERR_INPUT,
-             "%s: group id %lld of weight %d is invalid (ids are >= 0, or -1 for not shared)",
-             what, (long long)ids[j], j);
+             "%s: group id %lld of weight %d is invalid (ids are >= 0, or -1 for not shared)", what,
+             (long long)ids[j], j);
   WS_CALL(sharing_alloc(WS_SHARING_GROUPS, n, out));
   WsSharing *sh = *out;
   int64_t *sorted;
   WS_ALLOC(sorted, n);
   int n_shared = 0, n_unshared = 0;
   for (int j = 0; j < n; j++) {
-    if (ids[j] >= 0) sorted[n_shared++] = ids[j];
-    else n_unshared++;
+    if (ids[j] >= 0)
+      sorted[n_shared++] = ids[j];
+    else
+      n_unshared++;
   }
   qsort(sorted, (size_t)n_shared, sizeof *sorted, compare_int64);
   int n_groups = 0;
@@ -75,7 +79,8 @@ WsErr ws_sharing_create_groups(int n, const int64_t *ids, const char *what, WsSh
     sh->tied_of[j] = t;
     sh->scale[t] += 1.0;
   }
-  for (int t = 0; t < sh->k; t++) sh->scale[t] = 1.0 / sh->scale[t];
+  for (int t = 0; t < sh->k; t++)
+    sh->scale[t] = 1.0 / sh->scale[t];
   sh->checksum = fnv1a(0xcbf29ce484222325ULL, ids, (size_t)n * sizeof *ids);
   return WS_OK;
 }
@@ -92,7 +97,8 @@ WsErr ws_sharing_create_matrix(int n, const double *A, double tol, WsSharing **o
     for (int j = 0; j < n; j++) {
       asym = fmax(asym, fabs(A[i * n + j] - A[j * n + i]));
       double a2 = 0.0;
-      for (int l = 0; l < n; l++) a2 += A[i * n + l] * A[l * n + j];
+      for (int l = 0; l < n; l++)
+        a2 += A[i * n + l] * A[l * n + j];
       idem = fmax(idem, fabs(a2 - A[i * n + j]));
     }
   sh->is_projector = asym <= tol && idem <= tol;
@@ -107,18 +113,22 @@ WsErr ws_sharing_create_matrix(int n, const double *A, double tol, WsSharing **o
   if (info != 0) {
     free(V);
     free(eig);
-    return ws_error_set(WS_ERR_RUNTIME, "eigen-decomposition of the sharing matrix failed "
-                                        "(LAPACK dsyev info %d)", (int)info);
+    return ws_error_set(WS_ERR_RUNTIME,
+                        "eigen-decomposition of the sharing matrix failed "
+                        "(LAPACK dsyev info %d)",
+                        (int)info);
   }
   int k = 0;
-  for (int j = 0; j < n; j++) k += eig[j] > 0.5;
+  for (int j = 0; j < n; j++)
+    k += eig[j] > 0.5;
   sh->k = k;
   WS_ALLOC(sh->basis, (size_t)n * (k > 0 ? k : 1));
   WS_ALLOC(sh->scale, k);
   int t = 0;
   for (int j = 0; j < n; j++) {
     if (eig[j] <= 0.5) continue;
-    for (int i = 0; i < n; i++) sh->basis[i * k + t] = V[i * n + j];
+    for (int i = 0; i < n; i++)
+      sh->basis[i * k + t] = V[i * n + j];
     sh->scale[t++] = 1.0;
   }
   free(V);
@@ -145,12 +155,14 @@ void ws_sharing_reduce(const WsSharing *sh, const double *w, double *u) {
     break;
   case WS_SHARING_GROUPS:
     memset(u, 0, (size_t)sh->k * sizeof *u);
-    for (int j = 0; j < sh->n; j++) u[sh->tied_of[j]] += w[j];
+    for (int j = 0; j < sh->n; j++)
+      u[sh->tied_of[j]] += w[j];
     break;
   case WS_SHARING_MATRIX:
     for (int t = 0; t < sh->k; t++) {
       double s = 0.0;
-      for (int i = 0; i < sh->n; i++) s += sh->basis[i * sh->k + t] * w[i];
+      for (int i = 0; i < sh->n; i++)
+        s += sh->basis[i * sh->k + t] * w[i];
       u[t] = s;
     }
     break;
@@ -163,12 +175,14 @@ void ws_sharing_expand(const WsSharing *sh, const double *u, double *w) {
     memcpy(w, u, (size_t)sh->n * sizeof *w);
     break;
   case WS_SHARING_GROUPS:
-    for (int j = 0; j < sh->n; j++) w[j] = u[sh->tied_of[j]];
+    for (int j = 0; j < sh->n; j++)
+      w[j] = u[sh->tied_of[j]];
     break;
   case WS_SHARING_MATRIX:
     for (int i = 0; i < sh->n; i++) {
       double s = 0.0;
-      for (int t = 0; t < sh->k; t++) s += sh->basis[i * sh->k + t] * u[t];
+      for (int t = 0; t < sh->k; t++)
+        s += sh->basis[i * sh->k + t] * u[t];
       w[i] = s;
     }
     break;
@@ -177,12 +191,14 @@ void ws_sharing_expand(const WsSharing *sh, const double *u, double *w) {
 
 void ws_sharing_precondition(const WsSharing *sh, const double *d, const double *g, double *out) {
   if (sh->kind == WS_SHARING_NONE) {
-    for (int j = 0; j < sh->n; j++) out[j] = d[j] * g[j];
+    for (int j = 0; j < sh->n; j++)
+      out[j] = d[j] * g[j];
     return;
   }
   double *u = sh->work;
   ws_sharing_reduce(sh, g, u);
-  for (int t = 0; t < sh->k; t++) u[t] *= d[t];
+  for (int t = 0; t < sh->k; t++)
+    u[t] *= d[t];
   ws_sharing_expand(sh, u, out);
 }
 
@@ -193,7 +209,8 @@ void ws_sharing_merge(const WsSharing *sh, double *w) {
     double *tmp = sh->work;
     for (int i = 0; i < n; i++) {
       double s = 0.0;
-      for (int j = 0; j < n; j++) s += sh->A[i * n + j] * w[j];
+      for (int j = 0; j < n; j++)
+        s += sh->A[i * n + j] * w[j];
       tmp[i] = s;
     }
     memcpy(w, tmp, (size_t)n * sizeof *w);

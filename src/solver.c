@@ -23,7 +23,8 @@ WsErr ws_solver_create(const char *name, const WsProblem *prob, const WsSolverOp
   WS_CHECK(ops, WS_ERR_INPUT, "unknown iterative solver '%s'", name);
   WS_CHECK(!ops->needs_projector || prob->sharing->is_projector, WS_ERR_INPUT,
            "--solver %s needs a sharing matrix that is a symmetric projector (A = A^T = A^2); "
-           "this one is not: use --solver gd", name);
+           "this one is not: use --solver gd",
+           name);
   WsSolver *s;
   WS_ALLOC(s, 1);
   *out = s;
@@ -34,7 +35,8 @@ WsErr ws_solver_create(const char *name, const WsProblem *prob, const WsSolverOp
   WS_ALLOC(s->theta, dim);
   WS_ALLOC(s->g, dim);
   WS_ALLOC(s->work, dim);
-  for (int v = 0; v < ops->n_vectors; v++) WS_ALLOC(s->vec[v], dim);
+  for (int v = 0; v < ops->n_vectors; v++)
+    WS_ALLOC(s->vec[v], dim);
   memcpy(s->theta, theta0, (size_t)dim * sizeof *theta0);
   s->common[WS_S_GNORM0] = -1.0;
   s->common[WS_S_STEP] = opt->step;
@@ -48,7 +50,8 @@ WsErr ws_solver_create(const char *name, const WsProblem *prob, const WsSolverOp
 
 void ws_solver_destroy(WsSolver **s) {
   if (!s || !*s) return;
-  for (int v = 0; v < 6; v++) free((*s)->vec[v]);
+  for (int v = 0; v < 6; v++)
+    free((*s)->vec[v]);
   free((*s)->theta);
   free((*s)->g);
   free((*s)->work);
@@ -109,7 +112,6 @@ int ws_solver_state(WsSolver *s, WsStateField *fields) {
                                 s->prob->sharing->k > 0 ? s->prob->sharing->k : 1};
   for (int v = 0; v < s->ops->n_vectors; v++)
     fields[nf++] = (WsStateField){s->ops->vector_names[v], s->vec[v], dim};
-  if (s->ops->n_scalars > 0)
-    fields[nf++] = (WsStateField){"scalars", s->scalar, s->ops->n_scalars};
+  if (s->ops->n_scalars > 0) fields[nf++] = (WsStateField){"scalars", s->scalar, s->ops->n_scalars};
   return nf;
 }

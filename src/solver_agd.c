@@ -6,8 +6,8 @@
 
 #include "solver_impl.h"
 
-enum { AGD_PREV, AGD_POINT };  /* vectors: previous iterate, extrapolated point */
-enum { AGD_T, AGD_BETA };      /* scalars: momentum sequence t_k, next extrapolation weight */
+enum { AGD_PREV, AGD_POINT }; /* vectors: previous iterate, extrapolated point */
+enum { AGD_T, AGD_BETA };     /* scalars: momentum sequence t_k, next extrapolation weight */
 
 static WsErr agd_start(WsSolver *s) {
   memcpy(s->vec[AGD_PREV], s->theta, (size_t)s->prob->dim * sizeof *s->theta);
@@ -21,7 +21,8 @@ static WsErr agd_iterate(WsSolver *s, const double *flags_in, WsStepInfo *info) 
   int dim = p->dim;
   double *x = s->theta, *prev = s->vec[AGD_PREV], *y = s->vec[AGD_POINT];
   double beta = s->scalar[AGD_BETA];
-  for (int j = 0; j < dim; j++) y[j] = x[j] + beta * (x[j] - prev[j]);
+  for (int j = 0; j < dim; j++)
+    y[j] = x[j] + beta * (x[j] - prev[j]);
   WsEval ev;
   WS_CALL(ws_objective_gradient(p, y, flags_in, s->g, &ev));
   ws_solver_judge(s, &ev, ws_problem_projected_norm(p, s->g, s->work), info);
@@ -30,10 +31,12 @@ static WsErr agd_iterate(WsSolver *s, const double *flags_in, WsStepInfo *info) 
 
   ws_problem_precondition(p, s->g, s->work);
   double step = s->common[WS_S_STEP];
-  for (int j = 0; j < dim; j++) y[j] -= step * s->work[j]; /* y becomes the new iterate */
+  for (int j = 0; j < dim; j++)
+    y[j] -= step * s->work[j]; /* y becomes the new iterate */
   ws_problem_merge(p, y);
   double ascent = 0.0;
-  for (int j = 0; j < dim; j++) ascent += s->g[j] * (y[j] - x[j]);
+  for (int j = 0; j < dim; j++)
+    ascent += s->g[j] * (y[j] - x[j]);
   memcpy(prev, x, (size_t)dim * sizeof *x);
   memcpy(x, y, (size_t)dim * sizeof *y);
   if (ascent > 0.0) {

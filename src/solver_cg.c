@@ -9,11 +9,12 @@
 #include "solver_impl.h"
 
 enum { CG_RESIDUAL, CG_DIRECTION, CG_PRODUCT }; /* r = -grad L, p, H p (scratch) */
-enum { CG_RZ, CG_LOSS, CG_STARTED };           /* r.Mr, current loss, first gradient done */
+enum { CG_RZ, CG_LOSS, CG_STARTED };            /* r.Mr, current loss, first gradient done */
 
 static double dot(int n, const double *a, const double *b) {
   double s = 0.0;
-  for (int j = 0; j < n; j++) s += a[j] * b[j];
+  for (int j = 0; j < n; j++)
+    s += a[j] * b[j];
   return s;
 }
 
@@ -31,7 +32,8 @@ static void cg_new_direction(WsSolver *s, int first) {
   ws_problem_precondition(p, r, z);
   double rz = dot(dim, r, z);
   double beta = first || s->scalar[CG_RZ] == 0.0 ? 0.0 : rz / s->scalar[CG_RZ];
-  for (int j = 0; j < dim; j++) dir[j] = z[j] + beta * dir[j];
+  for (int j = 0; j < dim; j++)
+    dir[j] = z[j] + beta * dir[j];
   s->scalar[CG_RZ] = rz;
 }
 
@@ -42,7 +44,8 @@ static WsErr cg_iterate(WsSolver *s, const double *flags_in, WsStepInfo *info) {
   WsEval ev;
   if (s->scalar[CG_STARTED] == 0.0) {
     WS_CALL(ws_objective_gradient(p, s->theta, flags_in, s->g, &ev));
-    for (int j = 0; j < dim; j++) r[j] = -s->g[j];
+    for (int j = 0; j < dim; j++)
+      r[j] = -s->g[j];
     s->scalar[CG_LOSS] = ev.loss;
     s->scalar[CG_STARTED] = 1.0;
     ws_solver_judge(s, &ev, ws_problem_projected_norm(p, r, s->work), info);

@@ -11,7 +11,8 @@ static WsErr gd_iterate(WsSolver *s, const double *flags_in, WsStepInfo *info) {
   if (info->converged || info->diverged) return WS_OK;
   ws_problem_precondition(p, s->g, s->work);
   double step = s->common[WS_S_STEP];
-  for (int j = 0; j < p->dim; j++) s->theta[j] -= step * s->work[j];
+  for (int j = 0; j < p->dim; j++)
+    s->theta[j] -= step * s->work[j];
   ws_problem_merge(p, s->theta);
   return WS_OK;
 }

@@ -6,9 +6,9 @@
 
 typedef struct {
   const char *name;
-  int uses_step;        /* takes --step (gd, agd) */
-  int needs_projector;  /* refuses a sharing matrix that is not a projector */
-  int n_vectors;        /* solver-specific dim-vectors, named below */
+  int uses_step;       /* takes --step (gd, agd) */
+  int needs_projector; /* refuses a sharing matrix that is not a projector */
+  int n_vectors;       /* solver-specific dim-vectors, named below */
   const char *vector_names[6];
   int n_scalars;
   const char *scalar_names[4];
@@ -24,11 +24,11 @@ struct WsSolver {
   const WsSolverOps *ops;
   const WsProblem *prob;
   WsSolverOptions opt;
-  double *theta;                   /* (w, c) */
-  double common[WS_S_COUNT];       /* iteration, step, first |A g|, first loss */
-  double *vec[6];                  /* solver-specific vectors, dim each */
-  double scalar[4];                /* solver-specific scalars */
-  double *g, *work;                /* scratch, dim each (not state) */
+  double *theta;             /* (w, c) */
+  double common[WS_S_COUNT]; /* iteration, step, first |A g|, first loss */
+  double *vec[6];            /* solver-specific vectors, dim each */
+  double scalar[4];          /* solver-specific scalars */
+  double *g, *work;          /* scratch, dim each (not state) */
 };
 
 /* Records the first evaluation, then fills info: converged when |A g| <= max(rtol |A g0|,

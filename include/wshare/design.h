@@ -14,13 +14,13 @@ typedef struct {
   int degree;       /* polynomial degree (1 = raw columns) */
   int n;            /* model columns: n_raw * degree */
   WsDtype dtype;
-  void *X;         /* part.count x n_raw, row-major, as stored */
-  double *y;       /* part.count, converted to double */
-  int centred;     /* columns centred by mean (with an intercept) */
-  double *mean;    /* n: global column means of the expanded columns (centred only) */
-  double y_sum;    /* global sums of y and y^2 */
+  void *X;      /* part.count x n_raw, row-major, as stored */
+  double *y;    /* part.count, converted to double */
+  int centred;  /* columns centred by mean (with an intercept) */
+  double *mean; /* n: global column means of the expanded columns (centred only) */
+  double y_sum; /* global sums of y and y^2 */
   double y_sumsq;
-  double *slab;    /* scratch for expanded rows */
+  double *slab; /* scratch for expanded rows */
   double *slab_y;
 } WsDesign;
 
@@ -46,5 +46,10 @@ void ws_design_gradient(const WsDesign *des, const double *w, double c, int use_
 void ws_design_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out);
 /* Rows per slab used by the slab-wise passes. */
 enum { WS_SLAB_ROWS = 64 };
+/* Rows in the slab starting at local row i0. */
+static inline int64_t ws_design_slab_rows(const WsDesign *des, int64_t i0) {
+  int64_t left = des->part.count - i0;
+  return left < WS_SLAB_ROWS ? left : WS_SLAB_ROWS;
+}
 
 #endif

@@ -52,7 +52,7 @@ void ws_error_print(MPI_Comm comm);
 #define WS_H5(expr, what)                                                                          \
   do {                                                                                             \
     if ((expr) < 0)                                                                                \
-      return ws_error_set(WS_ERR_RUNTIME, "%s: HDF5 call failed (%s)", (what), #expr);            \
+      return ws_error_set(WS_ERR_RUNTIME, "%s: HDF5 call failed (%s)", (what), #expr);             \
   } while (0)
 
 /* Allocation that fails with a message instead of returning NULL silently. */

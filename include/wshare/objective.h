@@ -31,16 +31,16 @@ typedef struct {
   double flags[WS_NFLAGS];
 } WsEval;
 
-WsErr ws_problem_init(WsProblem *p, MPI_Comm comm, WsDesign *des, const WsSharing *sh,
-                      double ridge, int intercept, WsTimers *timers);
+WsErr ws_problem_init(WsProblem *p, MPI_Comm comm, WsDesign *des, const WsSharing *sh, double ridge,
+                      int intercept, WsTimers *timers);
 void ws_problem_free(WsProblem *p);
 
 /* Collective: g = grad L(theta) (dim), loss, and the flags summed over ranks. */
 WsErr ws_objective_gradient(const WsProblem *p, const double *theta, const double *flags_in,
                             double *g, WsEval *ev);
 /* Collective: q = H v, the Hessian of L applied to v (dim), and the flags. */
-WsErr ws_objective_hessian(const WsProblem *p, const double *v, const double *flags_in,
-                           double *q, WsEval *ev);
+WsErr ws_objective_hessian(const WsProblem *p, const double *v, const double *flags_in, double *q,
+                           WsEval *ev);
 
 /* theta <- merge(theta): A on the weights, the intercept untouched. */
 void ws_problem_merge(const WsProblem *p, double *theta);

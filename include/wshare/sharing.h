@@ -19,15 +19,15 @@ typedef enum { WS_SHARING_NONE, WS_SHARING_GROUPS, WS_SHARING_MATRIX } WsSharing
 
 typedef struct {
   WsSharingKind kind;
-  int n;            /* weights */
-  int k;            /* tied columns (0 for a matrix that is not a projector) */
-  int n_groups;     /* groups sharing: distinct ids >= 0 (the first n_groups tied columns) */
-  int is_projector; /* A = A^T = A^2 within tolerance */
-  int *tied_of;     /* groups: tied column of each weight (n) */
-  int64_t *tied_id; /* groups: group id of each tied column, -1 for unshared (k) */
-  double *scale;    /* d (k) */
-  double *A;        /* matrix: n x n, row-major */
-  double *basis;    /* matrix projector: S, n x k, row-major */
+  int n;             /* weights */
+  int k;             /* tied columns (0 for a matrix that is not a projector) */
+  int n_groups;      /* groups sharing: distinct ids >= 0 (the first n_groups tied columns) */
+  int is_projector;  /* A = A^T = A^2 within tolerance */
+  int *tied_of;      /* groups: tied column of each weight (n) */
+  int64_t *tied_id;  /* groups: group id of each tied column, -1 for unshared (k) */
+  double *scale;     /* d (k) */
+  double *A;         /* matrix: n x n, row-major */
+  double *basis;     /* matrix projector: S, n x k, row-major */
   uint64_t checksum; /* of the defining data, for checkpoint fingerprints */
   double *work;      /* scratch of n values (k <= n) so the merge never allocates */
 } WsSharing;

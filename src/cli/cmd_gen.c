@@ -41,15 +41,17 @@ static WsErr make_groups(const GenParams *g, int64_t *ids, double *w_true) {
            (long long)g->groups, (long long)(n - n_free));
   int64_t *order;
   WS_ALLOC(order, n);
-  for (int64_t j = 0; j < n; j++) order[j] = j;
+  for (int64_t j = 0; j < n; j++)
+    order[j] = j;
   for (int64_t j = n - 1; j > 0; j--) {
-    int64_t r = (int64_t)(ws_rng_uniform((uint64_t)g->seed, STREAM_SHUFFLE, (uint64_t)j) *
-                          (double)(j + 1));
+    int64_t r =
+        (int64_t)(ws_rng_uniform((uint64_t)g->seed, STREAM_SHUFFLE, (uint64_t)j) * (double)(j + 1));
     int64_t t = order[j];
     order[j] = order[r];
     order[r] = t;
   }
-  for (int64_t i = 0; i < n; i++) ids[order[i]] = i < n_free ? -1 : (i - n_free) % g->groups;
+  for (int64_t i = 0; i < n; i++)
+    ids[order[i]] = i < n_free ? -1 : (i - n_free) % g->groups;
   free(order);
   /* Tied weights share their group's value; untied ones draw their own. */
   for (int64_t j = 0; j < n; j++) {
@@ -83,8 +85,8 @@ static hid_t create_dataset(const WsH5File *f, const char *name, hid_t type, int
 }
 
 /* Rows of X and y for this rank, in the storage type. */
-static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double *w_true,
-                       void *X, void *y) {
+static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double *w_true, void *X,
+                       void *y) {
   int64_t n = g->cols;
   for (int64_t i = 0; i < part->count; i++) {
     uint64_t row = (uint64_t)(part->start + i);
@@ -100,8 +102,10 @@ static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double
       dot += x * w_true[j];
     }
     double v = dot + g->noise * ws_rng_normal((uint64_t)g->seed, STREAM_NOISE, row);
-    if (g->f32) ((float *)y)[i] = (float)v;
-    else ((double *)y)[i] = v;
+    if (g->f32)
+      ((float *)y)[i] = (float)v;
+    else
+      ((double *)y)[i] = v;
   }
   return WS_OK;
 }
@@ -176,8 +180,8 @@ WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
   WsOptions o;
   int rank;
   MPI_Comm_rank(comm, &rank);
-  WS_CALL(ws_options_parse(&o, "gen", gen_specs, sizeof gen_specs / sizeof *gen_specs, argc,
-                           argv, 0));
+  WS_CALL(
+      ws_options_parse(&o, "gen", gen_specs, sizeof gen_specs / sizeof *gen_specs, argc, argv, 0));
   if (o.help) {
     if (rank == 0)
       ws_options_print_help(&o, "wshare gen --out FILE --rows M --cols N [options]",

@@ -22,7 +22,8 @@ static herr_t print_object(hid_t loc, const char *name, const H5O_info_t *info, 
                                                       : "other";
   printf("  /%-22s %s%zu  ", name, kind, 8 * H5Tget_size(t));
   if (nd == 0) printf("scalar");
-  for (int i = 0; i < nd; i++) printf("%s%llu", i ? " x " : "", (unsigned long long)dims[i]);
+  for (int i = 0; i < nd; i++)
+    printf("%s%llu", i ? " x " : "", (unsigned long long)dims[i]);
   printf("\n");
   H5Tclose(t);
   H5Sclose(s);
@@ -48,7 +49,8 @@ static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, v
   } else if (H5Tget_class(t) == H5T_INTEGER || H5Tget_class(t) == H5T_FLOAT) {
     double *v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
     H5Aread(a, H5T_NATIVE_DOUBLE, v);
-    for (hssize_t i = 0; i < n && i < 8; i++) printf("%s%.10g", i ? ", " : "", v[i]);
+    for (hssize_t i = 0; i < n && i < 8; i++)
+      printf("%s%.10g", i ? ", " : "", v[i]);
     if (n > 8) printf(", ... (%lld values)", (long long)n);
     free(v);
   } else {
@@ -75,9 +77,7 @@ WsErr ws_cmd_info(MPI_Comm comm, int argc, char **argv) {
   const char *path = o.positional[0];
   WsErr err = WS_OK;
   if (rank == 0) {
-    hid_t f = H5Fis_hdf5(path) > 0
-                  ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT)
-                  : H5I_INVALID_HID;
+    hid_t f = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : H5I_INVALID_HID;
     if (f < 0) {
       err = ws_error_set(WS_ERR_INPUT, "cannot open file '%s' as HDF5", path);
     } else {

@@ -51,8 +51,8 @@ static WsErr write_predictions(const char *path, const WsDesign *des, const doub
   WS_CALL(ws_h5_create(path, comm, &f));
   hsize_t dims[1] = {(hsize_t)des->part.rows};
   hid_t space = H5Screate_simple(1, dims, NULL);
-  hid_t d = H5Dcreate2(f.file, "/y_pred", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                       H5P_DEFAULT);
+  hid_t d =
+      H5Dcreate2(f.file, "/y_pred", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Sclose(space);
   WsErr err = d < 0 ? ws_error_set(WS_ERR_RUNTIME, "%s: cannot create /y_pred", path) : WS_OK;
   WS_CALL(ws_error_agree(comm, err));
@@ -94,19 +94,21 @@ WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
   WsDesign *des = NULL;
   WsErr err = ws_design_read(&src, comm, NULL, &des);
   if (!err && des->n != model.n)
-    err = ws_error_set(WS_ERR_INPUT, "%s: %s gives %d model columns but the model %s has %lld "
-                                     "weights",
+    err = ws_error_set(WS_ERR_INPUT,
+                       "%s: %s gives %d model columns but the model %s has %lld "
+                       "weights",
                        src.path, src.x_name, des->n, ws_opt_str(&o, "model"), (long long)model.n);
   double *pred = NULL;
   double sums[3] = {0.0, 0.0, 0.0}; /* sum r^2, sum y, sum y^2 */
   if (!err) {
     pred = ws_calloc((size_t)(des->part.count > 0 ? des->part.count : 1), sizeof *pred);
     for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-      int64_t rows = des->part.count - i0 < WS_SLAB_ROWS ? des->part.count - i0 : WS_SLAB_ROWS;
+      int64_t rows = ws_design_slab_rows(des, i0);
       ws_design_rows(des, i0, rows, des->slab);
       for (int64_t i = 0; i < rows; i++) {
         double v = model.intercept;
-        for (int j = 0; j < des->n; j++) v += des->slab[i * des->n + j] * model.w[j];
+        for (int j = 0; j < des->n; j++)
+          v += des->slab[i * des->n + j] * model.w[j];
         pred[i0 + i] = v;
         if (y_name) sums[0] += (v - des->y[i0 + i]) * (v - des->y[i0 + i]);
       }
@@ -120,7 +122,8 @@ WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
     metrics[0] = sqrt(sums[0] / m);
     metrics[1] = tss > 0.0 ? 1.0 - sums[0] / tss : 0.0;
   }
-  if (!err) err = write_predictions(ws_opt_str(&o, "out"), des, pred, comm, metrics, y_name != NULL);
+  if (!err)
+    err = write_predictions(ws_opt_str(&o, "out"), des, pred, comm, metrics, y_name != NULL);
   if (!err && rank == 0 && !ws_opt_flag(&o, "quiet")) {
     printf("wshare predict: wrote %lld predictions to %s", (long long)des->part.rows,
            ws_opt_str(&o, "out"));

@@ -20,8 +20,9 @@ static const WsOptionSpec solve_specs[] = {
     {"data", "FILE", NULL, "HDF5 data file"},
     {"X", "DATASET", "/X", "design matrix dataset (m x n, float64 or float32)"},
     {"y", "DATASET", "/y", "target dataset (m)"},
-    {"sharing", "none|groups|matrix", NULL, "sharing kind [default: groups if the data has "
-                                            "/groups, else none]"},
+    {"sharing", "none|groups|matrix", NULL,
+     "sharing kind [default: groups if the data has "
+     "/groups, else none]"},
     {"sharing-file", "FILE", NULL, "file holding the sharing dataset [default: the data file]"},
     {"sharing-dataset", "DATASET", NULL, "sharing dataset [default: /groups or /A]"},
     {"solver", "auto|gd|agd|cg|qr|cholesky", "auto", "solver"},
@@ -32,8 +33,9 @@ static const WsOptionSpec solve_specs[] = {
     {"max-time", "SECONDS", NULL, "stop after this many seconds of this run (exit 3)"},
     {"ridge", "LAMBDA", "0", "ridge penalty (lambda/2)|w|^2"},
     {"intercept", NULL, NULL, "fit an unpenalised, unshared intercept"},
-    {"standardize", NULL, NULL, "scale the tied columns internally (same answer, better "
-                                "conditioned)"},
+    {"standardize", NULL, NULL,
+     "scale the tied columns internally (same answer, better "
+     "conditioned)"},
     {"poly-degree", "D", "1", "expand every column x into x, x^2, ..., x^D"},
     {"init", "zeros|uniform|normal|FILE:DATASET", "zeros", "initial weights"},
     {"seed", "N", "0", "seed for --init uniform|normal"},
@@ -41,8 +43,9 @@ static const WsOptionSpec solve_specs[] = {
     {"checkpoint-every", "N", "0", "checkpoint every N iterations (0: off)"},
     {"checkpoint-seconds", "S", "60", "checkpoint every S seconds (with --checkpoint-dir)"},
     {"checkpoint-keep", "K", "2", "keep the newest K checkpoints"},
-    {"restart", "auto|PATH", NULL, "resume from the newest checkpoint in --checkpoint-dir, or "
-                                   "from PATH"},
+    {"restart", "auto|PATH", NULL,
+     "resume from the newest checkpoint in --checkpoint-dir, or "
+     "from PATH"},
     {"out", "FILE", "wshare-result.h5", "result file"},
     {"monitor", NULL, NULL, "print every iteration"},
     {"quiet", NULL, NULL, "print errors only"},
@@ -76,8 +79,10 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   c->step = 0.0;
   if (strcmp(ws_opt_str(o, "step"), "auto") != 0) {
     WS_CALL(ws_opt_double(o, "step", 0.0, &c->step));
-    WS_CHECK(c->step > 0.0, WS_ERR_INPUT, "solve: invalid value '%s' for --step (expected auto "
-                                          "or a positive number)", ws_opt_str(o, "step"));
+    WS_CHECK(c->step > 0.0, WS_ERR_INPUT,
+             "solve: invalid value '%s' for --step (expected auto "
+             "or a positive number)",
+             ws_opt_str(o, "step"));
   }
   WS_CALL(ws_opt_double(o, "rtol", 0.0, &c->rtol));
   WS_CALL(ws_opt_double(o, "atol", 0.0, &c->atol));
@@ -92,8 +97,10 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   c->init = ws_opt_str(o, "init");
   WS_CHECK(strcmp(c->init, "zeros") == 0 || strcmp(c->init, "uniform") == 0 ||
                strcmp(c->init, "normal") == 0 || strchr(c->init, ':'),
-           WS_ERR_INPUT, "solve: invalid value '%s' for --init (expected zeros, uniform, normal "
-                         "or FILE:DATASET)", c->init);
+           WS_ERR_INPUT,
+           "solve: invalid value '%s' for --init (expected zeros, uniform, normal "
+           "or FILE:DATASET)",
+           c->init);
   WS_CALL(ws_opt_int(o, "seed", 0, &c->seed));
   c->ckpt_dir = ws_opt_str(o, "checkpoint-dir");
   WS_CALL(ws_opt_int(o, "checkpoint-every", 0, &c->ckpt_every));
@@ -136,8 +143,9 @@ static WsErr load_sharing(SolveConfig *c, const WsDesign *des, MPI_Comm comm, Ws
     if (info.type_class != H5T_FLOAT && info.type_class != H5T_INTEGER)
       err = ws_error_set(WS_ERR_INPUT, "%s: %s must be numeric", path, name);
     else if (info.ndims != 2 || info.dims[0] != n || info.dims[1] != n)
-      err = ws_error_set(WS_ERR_INPUT, "%s: %s must be %d x %d (one row and column per model "
-                                       "column), found %lld x %lld",
+      err = ws_error_set(WS_ERR_INPUT,
+                         "%s: %s must be %d x %d (one row and column per model "
+                         "column), found %lld x %lld",
                          path, name, n, n, (long long)info.dims[0],
                          (long long)(info.ndims == 2 ? info.dims[1] : 1));
   }
@@ -162,19 +170,20 @@ static WsErr load_sharing(SolveConfig *c, const WsDesign *des, MPI_Comm comm, Ws
   ws_h5_close(&f);
   for (int64_t i = 0; !err && i < (int64_t)n * n; i++)
     if (!isfinite(A[i]))
-      err = ws_error_set(WS_ERR_INPUT, "%s: %s has a non-finite entry at (%lld, %lld)", path,
-                         name, (long long)(i / n), (long long)(i % n));
+      err = ws_error_set(WS_ERR_INPUT, "%s: %s has a non-finite entry at (%lld, %lld)", path, name,
+                         (long long)(i / n), (long long)(i % n));
   if (!err) err = ws_sharing_create_matrix(n, A, 1e-10, sh);
   free(A);
   if (!err && !(*sh)->is_projector)
-    ws_warn(comm, "%s: %s is not a symmetric projector (A = A^T = A^2); only --solver gd runs, "
-                  "as the literal fixed-point iteration w <- A(w - step grad)", path, name);
+    ws_warn(comm,
+            "%s: %s is not a symmetric projector (A = A^T = A^2); only --solver gd runs, "
+            "as the literal fixed-point iteration w <- A(w - step grad)",
+            path, name);
   return err;
 }
 
 /* theta0 from --init (weights; the intercept starts at 0). */
-static WsErr initial_theta(const SolveConfig *c, const WsProblem *p, MPI_Comm comm,
-                           double *theta) {
+static WsErr initial_theta(const SolveConfig *c, const WsProblem *p, MPI_Comm comm, double *theta) {
   memset(theta, 0, (size_t)p->dim * sizeof *theta);
   if (strcmp(c->init, "uniform") == 0 || strcmp(c->init, "normal") == 0) {
     int normal = c->init[0] == 'n';
@@ -201,8 +210,8 @@ static WsErr initial_theta(const SolveConfig *c, const WsProblem *p, MPI_Comm co
 
 /* auto: a direct solve when the tied Gram matrix is small next to the data (the cost
  * model is in the README); iterative otherwise. */
-static const char *choose_solver(const SolveConfig *c, const WsProblem *p, int size,
-                                 char *why, size_t why_size) {
+static const char *choose_solver(const SolveConfig *c, const WsProblem *p, int size, char *why,
+                                 size_t why_size) {
   const WsSharing *sh = p->sharing;
   if (!sh->is_projector) {
     snprintf(why, why_size, "the sharing matrix is not a projector: only gd applies");
@@ -215,8 +224,8 @@ static const char *choose_solver(const SolveConfig *c, const WsProblem *p, int s
   double direct = m * n / size + m * k * k / size + k * k * k / 3.0;
   double iterative = 100.0 * 2.0 * m * n / size;
   if (direct <= iterative && k <= 20000) {
-    snprintf(why, why_size, "%.0f tied columns: Gram solve ~%.2g flops/rank vs cg ~%.2g", k,
-             direct, iterative);
+    snprintf(why, why_size, "%.0f tied columns: Gram solve ~%.2g flops/rank vs cg ~%.2g", k, direct,
+             iterative);
     return "cholesky";
   }
   snprintf(why, why_size, "%.0f tied columns: cg ~%.2g flops/rank beats a direct solve ~%.2g", k,
@@ -434,8 +443,7 @@ static WsErr solve_direct(SolveRun *r, const char *name) {
   double *w;
   WS_ALLOC(w, r->prob.n);
   WsErr err = ws_direct_solve(name, &r->prob, w, &stats);
-  if (!err && stats.rank_deficient)
-    ws_warn(r->comm, "%s", stats.warning);
+  if (!err && stats.rank_deficient) ws_warn(r->comm, "%s", stats.warning);
   RunOutcome outcome = {.reason = "solved", .code = WS_OK, .converged = 1};
   if (!err) err = write_result(r, &outcome, w, stats.intercept, &stats);
   ws_direct_stats_free(&stats);
@@ -466,8 +474,7 @@ static void print_header(SolveRun *r) {
             r->cfg.data, (long long)des->part.rows, des->n,
             des->dtype == WS_DTYPE_F32 ? "float32" : "float64",
             des->degree > 1 ? ", polynomial features" : "", r->size, bytes / 1048576.0,
-            ws_sharing_kind_name(r->sh->kind), r->sh->k,
-            r->sh->kind == WS_SHARING_GROUPS ? "" : "",
+            ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->kind == WS_SHARING_GROUPS ? "" : "",
             r->cfg.intercept ? ", intercept" : "");
 }
 

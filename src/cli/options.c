@@ -43,7 +43,8 @@ WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *sp
   o->specs = specs;
   o->count = count;
   IniState st = {.o = o};
-  for (int i = 0; i < count; i++) o->value[i] = specs[i].def;
+  for (int i = 0; i < count; i++)
+    o->value[i] = specs[i].def;
   for (int a = 0; a < argc; a++) {
     const char *arg = argv[a];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -51,8 +52,8 @@ WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *sp
       return WS_OK;
     }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-      WS_CHECK(o->n_positional < WS_MAX_POSITIONAL, WS_ERR_INPUT,
-               "%s: unexpected argument '%s'", command, arg);
+      WS_CHECK(o->n_positional < WS_MAX_POSITIONAL, WS_ERR_INPUT, "%s: unexpected argument '%s'",
+               command, arg);
       o->positional[o->n_positional++] = arg;
       continue;
     }
@@ -80,7 +81,8 @@ WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *sp
     if (st.err) return st.err;
     WS_CHECK(rc != -1, WS_ERR_INPUT, "%s: cannot open config file", o->config_file);
     WS_CHECK(rc == 0, WS_ERR_INPUT, "%s: line %d: syntax error", o->config_file, rc);
-    for (int p = 1; p < o->n_positional; p++) o->positional[p - 1] = o->positional[p];
+    for (int p = 1; p < o->n_positional; p++)
+      o->positional[p - 1] = o->positional[p];
     o->n_positional--;
   }
   WS_CHECK(o->n_positional == 0 || !allow_config, WS_ERR_INPUT, "%s: unexpected argument '%s'",
@@ -89,7 +91,8 @@ WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *sp
 }
 
 void ws_options_free(WsOptions *o) {
-  for (int i = 0; i < o->count; i++) free(o->owned[i]);
+  for (int i = 0; i < o->count; i++)
+    free(o->owned[i]);
   memset(o->owned, 0, sizeof o->owned);
 }
 
@@ -180,7 +183,7 @@ char *ws_options_effective(const WsOptions *o) {
   size_t used = (size_t)snprintf(text, size, "[%s]\n", o->command);
   for (int i = 0; i < o->count; i++)
     if (o->value[i])
-      used += (size_t)snprintf(text + used, size - used, "%s = %s\n", o->specs[i].name,
-                               o->value[i]);
+      used +=
+          (size_t)snprintf(text + used, size - used, "%s = %s\n", o->specs[i].name, o->value[i]);
   return text;
 }
