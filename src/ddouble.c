@@ -7,9 +7,3 @@ void ws_dd_powers(double x, int degree, WsDD *out) {
     p = ws_dd_mul_d(p, x);
   }
 }
-
-WsDD ws_dd_sum(const WsDD *parts, int count) {
-  WsDD s = ws_dd_from(0.0);
-  for (int i = 0; i < count; i++) s = ws_dd_add(s, parts[i]);
-  return s;
-}

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Random problems from wshare gen against numpy's solution of the tied problem (1e-8
 # relative at rtol 1e-12): unshared weights, non-contiguous group ids, f32 data, intercept,
-# ridge, standardize, sharing none and projector matrix; every iterative solver.
+# ridge, standardize, sharing none and projector matrix; every solver.
 source "$(dirname "$0")/common.sh"
 run "$NRANKS" gen --out a.h5 --rows 400 --cols 12 --groups 4 --unshared 0.25 --seed 11 >/dev/null
 run "$NRANKS" gen --out b.h5 --rows 300 --cols 9 --groups 3 --seed 12 --dtype f32 >/dev/null
@@ -25,7 +25,7 @@ check() { # DATA SOLVER REFERENCE-OPTIONS -- SOLVE-OPTIONS
     fail "$solver on $data $*"
 }
 
-for s in gd agd cg; do
+for s in gd agd cg qr cholesky; do
   check a.h5 "$s" --
   check a.h5 "$s" --intercept --ridge 0.05 -- --intercept --ridge 0.05
   check a.h5 "$s" --intercept -- --intercept --standardize

@@ -15,6 +15,7 @@ typedef struct {
   double hi, lo;
 } WsDD;
 
+/* a as a double-double (exact). */
 static inline WsDD ws_dd_from(double a) {
   WsDD r = {a, 0.0};
   return r;
@@ -50,23 +51,27 @@ static inline WsDD ws_dd_add(WsDD a, WsDD b) {
   return ws_dd_fast_two_sum(s.hi, s.lo);
 }
 
+/* a + b for a double b. */
 static inline WsDD ws_dd_add_d(WsDD a, double b) {
   WsDD s = ws_dd_two_sum(a.hi, b);
   s.lo += a.lo;
   return ws_dd_fast_two_sum(s.hi, s.lo);
 }
 
+/* -a (exact). */
 static inline WsDD ws_dd_neg(WsDD a) {
   WsDD r = {-a.hi, -a.lo};
   return r;
 }
 
+/* a * b for a double b, relative error about 2^-104. */
 static inline WsDD ws_dd_mul_d(WsDD a, double b) {
   WsDD p = ws_dd_two_prod(a.hi, b);
   p.lo += a.lo * b;
   return ws_dd_fast_two_sum(p.hi, p.lo);
 }
 
+/* a * b, relative error about 2^-104. */
 static inline WsDD ws_dd_mul(WsDD a, WsDD b) {
   WsDD p = ws_dd_two_prod(a.hi, b.hi);
   p.lo += a.hi * b.lo + a.lo * b.hi;
@@ -77,8 +82,5 @@ static inline WsDD ws_dd_mul(WsDD a, WsDD b) {
  * the model is in powers of the stored x itself, and rounding x^p to double already moves
  * the solution of ill-conditioned polynomial fits. */
 void ws_dd_powers(double x, int degree, WsDD *out);
-
-/* Sum of parts[0..count) added in index order (deterministic). */
-WsDD ws_dd_sum(const WsDD *parts, int count);
 
 #endif

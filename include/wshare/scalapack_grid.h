@@ -33,15 +33,26 @@ int64_t ws_grid_local_count(int64_t n, int64_t nb, int iproc, int nprocs);
 int64_t ws_grid_global_index(int64_t local, int64_t nb, int iproc, int nprocs);
 /* Fills a ScaLAPACK array descriptor for an m x n matrix in mb x nb blocks on g's grid with
  * local leading dimension lld; fails if DESCINIT rejects the values. */
-WsErr ws_grid_descriptor(const WsGrid *g, int64_t m, int64_t n, int64_t mb, int64_t nb,
-                         int64_t lld, int desc[9]);
+WsErr ws_grid_descriptor(const WsGrid *g, int64_t m, int64_t n, int64_t mb, int64_t nb, int64_t lld,
+                         int desc[9]);
 
-void pdgeqrf_(const int *m, const int *n, double *a, const int *ia, const int *ja,
-              const int *desca, double *tau, double *work, const int *lwork, int *info);
+/* Collective: Cholesky A = U^T U of the symmetric positive definite n x n matrix A (column-
+ * major, full, replicated: every rank passes the same values) on a near-square grid of
+ * nb x nb blocks, each rank copying its blocks out of A.  On return *info > 0 means A is not
+ * positive definite at column info - 1; otherwise *rcond is the reciprocal 1-norm condition
+ * estimate (anorm = |A|_1) and udiag the diagonal of U.  Only when *rcond >= rcond_min it
+ * also solves A x = b (b replicated, overwritten by x) and overwrites A's upper triangle
+ * with that of A^-1 (the lower triangle is zeroed); the results are identical on every
+ * rank.  Returns an error only for a failure of the machinery, not for a singular A. */
+WsErr ws_grid_cholesky(MPI_Comm comm, int n, int nb, double *A, double anorm, double rcond_min,
+                       double *b, int *info, double *rcond, double *udiag);
+
+void pdgeqrf_(const int *m, const int *n, double *a, const int *ia, const int *ja, const int *desca,
+              double *tau, double *work, const int *lwork, int *info);
 void pdormqr_(const char *side, const char *trans, const int *m, const int *n, const int *k,
-              const double *a, const int *ia, const int *ja, const int *desca,
-              const double *tau, double *c, const int *ic, const int *jc, const int *descc,
-              double *work, const int *lwork, int *info, size_t side_len, size_t trans_len);
+              const double *a, const int *ia, const int *ja, const int *desca, const double *tau,
+              double *c, const int *ic, const int *jc, const int *descc, double *work,
+              const int *lwork, int *info, size_t side_len, size_t trans_len);
 void pdpotrf_(const char *uplo, const int *n, double *a, const int *ia, const int *ja,
               const int *desca, int *info, size_t uplo_len);
 void pdpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *ia,
@@ -50,7 +61,7 @@ void pdpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, 
 void pdpotri_(const char *uplo, const int *n, double *a, const int *ia, const int *ja,
               const int *desca, int *info, size_t uplo_len);
 void pdpocon_(const char *uplo, const int *n, const double *a, const int *ia, const int *ja,
-              const int *desca, const double *anorm, double *rcond, double *work,
-              const int *lwork, int *iwork, const int *liwork, int *info, size_t uplo_len);
+              const int *desca, const double *anorm, double *rcond, double *work, const int *lwork,
+              int *iwork, const int *liwork, int *info, size_t uplo_len);
 
 #endif

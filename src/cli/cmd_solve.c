@@ -53,6 +53,7 @@ static const WsOptionSpec solve_specs[] = {
 
 typedef struct {
   const char *data, *x_name, *y_name, *sharing_file, *sharing_dataset, *solver, *init, *out;
+  const char *solver_asked; /* before auto's choice */
   const char *ckpt_dir, *restart;
   int sharing; /* WsSharingKind, or -1 for the default */
   double step, rtol, atol, max_time, ridge, ckpt_seconds;
@@ -443,7 +444,8 @@ static WsErr solve_direct(SolveRun *r, const char *name) {
   double *w;
   WS_ALLOC(w, r->prob.n);
   WsErr err = ws_direct_solve(name, &r->prob, w, &stats);
-  if (!err && stats.rank_deficient) ws_warn(r->comm, "%s", stats.warning);
+  if (!err && stats.warning[0]) ws_warn(r->comm, "%s", stats.warning);
+  if (!err) r->cfg.solver = stats.used;
   RunOutcome outcome = {.reason = "solved", .code = WS_OK, .converged = 1};
   if (!err) err = write_result(r, &outcome, w, stats.intercept, &stats);
   ws_direct_stats_free(&stats);
@@ -482,6 +484,7 @@ static WsErr solve(SolveRun *r) {
   WS_CALL(setup(r));
   print_header(r);
   const char *name = r->cfg.solver;
+  r->cfg.solver_asked = name;
   if (strcmp(name, "auto") == 0) {
     char why[256];
     name = choose_solver(&r->cfg, &r->prob, r->size, why, sizeof why);
@@ -491,7 +494,8 @@ static WsErr solve(SolveRun *r) {
   WsProblemOptions po = {r->cfg.ridge, r->cfg.intercept, r->cfg.standardize, name};
   WS_CALL(ws_fingerprint_compute(r->des, r->sh, &po, r->comm, r->fingerprint));
   if (ws_solver_is_iterative(name)) return solve_iterative(r, name);
-  return solve_direct(r, name);
+  /* auto's direct route may still switch to qr when the Gram matrix is ill-conditioned. */
+  return solve_direct(r, strcmp(r->cfg.solver_asked, "auto") == 0 ? "auto-direct" : name);
 }
 
 WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
