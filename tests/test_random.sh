@@ -33,3 +33,13 @@ for s in gd agd cg qr cholesky; do
   check a.h5 "$s" --sharing none -- --sharing none --ridge 0
   check a.h5 "$s" --sharing matrix -- --sharing matrix
 done
+
+# Polynomial features on the fly: 3 raw columns, degree 3, groups over the 9 model columns;
+# random initial weights must not change the answer.
+py "rng = np.random.default_rng(4); x = rng.uniform(-1, 1, (300, 3)); f = h5py.File('poly.h5', 'w')
+f['X'] = x; f['y'] = 1 + x[:, 0] - 2 * x[:, 1]**2 + x[:, 2]**3 + 0.01 * rng.standard_normal(300)
+f['groups'] = np.array([0, -1, 1, 0, 2, -1, 1, 2, -1])"
+for s in agd cg qr cholesky; do
+  check poly.h5 "$s" --intercept --poly-degree 3 -- --intercept --poly-degree 3 --standardize \
+    --init normal --seed 5
+done

@@ -46,3 +46,17 @@ run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --checkpoint-dir ck --
   --out resumed.h5 >resume.log
 grep -q "resuming from ck/ckpt-" resume.log || fail "resume not reported"
 same full.h5 resumed.h5 "gd after SIGUSR1"
+
+# --max-time stops with exit 3 after writing a result and a checkpoint; time-based
+# checkpoints (--checkpoint-seconds) are pruned to --checkpoint-keep; the resume matches.
+rm -rf ck
+rc=0
+run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --quiet --max-time 1.5 \
+  --checkpoint-dir ck --checkpoint-seconds 0.25 --checkpoint-keep 3 --out part.h5 || rc=$?
+[ "$rc" = 3 ] || fail "--max-time: exit $rc, expected 3"
+py "a = h5py.File('part.h5').attrs; assert a['stop_reason'] in ('max-time', b'max-time')" ||
+  fail "--max-time: stop_reason"
+[ "$(ls ck/ckpt-*.h5 | wc -l)" = 3 ] || fail "expected --checkpoint-keep 3 checkpoints: $(ls ck)"
+run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --checkpoint-dir ck --restart auto \
+  --quiet --out resumed.h5
+same full.h5 resumed.h5 "gd after --max-time"
