@@ -30,8 +30,11 @@ for delay in 0.$((RANDOM % 9 + 1)) 1.$((RANDOM % 9)) 0.$((RANDOM % 5 + 5)); do
     >/dev/null 2>&1 &
   pid=$!
   sleep "$delay"
-  kill -9 -- -"$pid" 2>/dev/null || true
+  # Every process of the job's session, ranks included, not just mpiexec's group.
+  pkill -KILL -s "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do pgrep -s "$pid" >/dev/null || break; sleep 0.1; done
+  ! pgrep -s "$pid" >/dev/null || fail "processes of the killed job survive"
   all_complete
 done
 run "$NRANKS" "${ARGS[@]}" --restart auto --out resumed.h5
