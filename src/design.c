@@ -65,13 +65,18 @@ WsErr ws_design_read(const WsDesignSource *src, MPI_Comm comm, WsTimers *timers,
   des->dtype = xi.type_size == 4 ? WS_DTYPE_F32 : WS_DTYPE_F64;
   size_t elem = des->dtype == WS_DTYPE_F32 ? sizeof(float) : sizeof(double);
   int64_t local = des->part.count;
-  des->X = ws_malloc((size_t)(local > 0 ? local : 1) * des->n_raw * elem);
   WS_ALLOC(des->y, local);
   WS_ALLOC(des->slab, (size_t)WS_SLAB_ROWS * des->n);
   WS_ALLOC(des->slab_y, WS_SLAB_ROWS);
-  err = des->X ? WS_OK : WS_ERR_RUNTIME;
-  WS_CALL(ws_error_agree(comm, err));
-  err = ws_h5_read_rows(&f, src->x_name, &des->part, des->n_raw, des->dtype, des->X);
+  int mapped = 0;
+  err = ws_h5_map_rows(&f, src->x_name, &des->part, des->n_raw, des->dtype, &des->map, &mapped);
+  if (!err && mapped) {
+    des->X = des->map.rows;
+  } else if (!err) {
+    des->X = ws_malloc((size_t)(local > 0 ? local : 1) * des->n_raw * elem);
+    err = ws_error_agree(comm, des->X ? WS_OK : WS_ERR_RUNTIME);
+    if (!err) err = ws_h5_read_rows(&f, src->x_name, &des->part, des->n_raw, des->dtype, des->X);
+  }
   if (!err && src->y_name)
     err = ws_h5_read_rows(&f, src->y_name, &des->part, 1, WS_DTYPE_F64, des->y);
   ws_h5_close(&f);
@@ -95,7 +100,10 @@ WsErr ws_design_read(const WsDesignSource *src, MPI_Comm comm, WsTimers *timers,
 
 void ws_design_destroy(WsDesign **des) {
   if (!des || !*des) return;
-  free((*des)->X);
+  if ((*des)->map.base)
+    ws_h5_unmap_rows(&(*des)->map);
+  else
+    free((*des)->X);
   free((*des)->y);
   free((*des)->mean);
   free((*des)->slab);

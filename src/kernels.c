@@ -3,34 +3,16 @@
 #include <cblas.h>
 #include <math.h>
 
-/* Four rows at a time: four independent dot products share the loads of w, then a single
- * sweep over g adds all four rows, so g stays in L1 and X is read from memory once. */
+/* Row by row: the dot product streams the row from memory, and the gradient update reuses
+ * it from L1 right away, so X is read from memory once.  (Blocking four rows at a time was
+ * measured 2.5x slower: four streams 2 KiB apart defeat the prefetchers.) */
 #define WS_DEFINE_RESIDUAL_GRADIENT(NAME, T)                                                       \
   void NAME(int64_t rows, int n, const T *X, const double *y, const double *w, double shift,       \
             double *g, double sums[2]) {                                                           \
     double s2 = 0.0, s1 = 0.0;                                                                     \
-    int64_t i = 0;                                                                                 \
-    for (; i + 4 <= rows; i += 4) {                                                                \
-      const T *x0 = X + i * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;                           \
-      double d0 = 0, d1 = 0, d2 = 0, d3 = 0;                                                       \
-      for (int j = 0; j < n; j++) {                                                                \
-        d0 += (double)x0[j] * w[j];                                                                \
-        d1 += (double)x1[j] * w[j];                                                                \
-        d2 += (double)x2[j] * w[j];                                                                \
-        d3 += (double)x3[j] * w[j];                                                                \
-      }                                                                                            \
-      double r0 = d0 + shift - (y ? y[i] : 0.0);                                                   \
-      double r1 = d1 + shift - (y ? y[i + 1] : 0.0);                                               \
-      double r2 = d2 + shift - (y ? y[i + 2] : 0.0);                                               \
-      double r3 = d3 + shift - (y ? y[i + 3] : 0.0);                                               \
-      for (int j = 0; j < n; j++)                                                                  \
-        g[j] += r0 * (double)x0[j] + r1 * (double)x1[j] + r2 * (double)x2[j] + r3 * (double)x3[j]; \
-      s2 += r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3;                                                 \
-      s1 += r0 + r1 + r2 + r3;                                                                     \
-    }                                                                                              \
-    for (; i < rows; i++) {                                                                        \
+    for (int64_t i = 0; i < rows; i++) {                                                           \
       const T *x = X + i * n;                                                                      \
-      double d = 0;                                                                                \
+      double d = 0.0;                                                                              \
       for (int j = 0; j < n; j++)                                                                  \
         d += (double)x[j] * w[j];                                                                  \
       double r = d + shift - (y ? y[i] : 0.0);                                                     \

@@ -51,8 +51,8 @@ same full.h5 resumed.h5 "gd after SIGUSR1"
 # checkpoints (--checkpoint-seconds) are pruned to --checkpoint-keep; the resume matches.
 rm -rf ck
 rc=0
-run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --quiet --max-time 1.5 \
-  --checkpoint-dir ck --checkpoint-seconds 0.25 --checkpoint-keep 3 --out part.h5 || rc=$?
+run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --quiet --max-time 0.3 \
+  --checkpoint-dir ck --checkpoint-every 10 --checkpoint-keep 3 --out part.h5 || rc=$?
 [ "$rc" = 3 ] || fail "--max-time: exit $rc, expected 3"
 py "a = h5py.File('part.h5').attrs; assert a['stop_reason'] in ('max-time', b'max-time')" ||
   fail "--max-time: stop_reason"
@@ -60,3 +60,9 @@ py "a = h5py.File('part.h5').attrs; assert a['stop_reason'] in ('max-time', b'ma
 run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --checkpoint-dir ck --restart auto \
   --quiet --out resumed.h5
 same full.h5 resumed.h5 "gd after --max-time"
+
+# Time-based checkpoints: every 10 ms over 300 iterations leaves several.
+rm -rf ck
+run "$NRANKS" solve --data big.h5 --solver gd --quiet --max-iter 300 --checkpoint-dir ck \
+  --checkpoint-seconds 0.01 --checkpoint-keep 1000 --out part.h5 || [ $? = 3 ]
+[ "$(ls ck/ckpt-*.h5 | wc -l)" -ge 3 ] || fail "--checkpoint-seconds wrote $(ls ck | wc -l) files"

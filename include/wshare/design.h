@@ -15,6 +15,7 @@ typedef struct {
   int n;            /* model columns: n_raw * degree */
   WsDtype dtype;
   void *X;      /* part.count x n_raw, row-major, as stored */
+  WsRowMap map; /* when X is mapped from the file rather than read */
   double *y;    /* part.count, converted to double */
   int centred;  /* columns centred by mean (with an intercept) */
   double *mean; /* n: global column means of the expanded columns (centred only) */
