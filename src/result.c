@@ -85,6 +85,7 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5s_attr_i64(f, "groups",
                       r->sharing->kind == WS_SHARING_GROUPS ? r->sharing->n_groups : 0));
   TRY(ws_h5s_attr_f64(f, "wall_seconds", r->wall_seconds));
+  TRY(ws_h5s_attr_f64(f, "read_seconds", r->read_seconds));
   TRY(ws_h5s_attr_f64(f, "r2", r->r2));
   TRY(ws_h5s_attr_f64(f, "rmse", r->rmse));
   TRY(ws_h5s_attr_str(f, "config", r->config));

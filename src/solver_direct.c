@@ -27,6 +27,10 @@ enum { LAPACK_MAX_K = WS_DIRECT_LAPACK_MAX_K, GRID_NB = 64, QR_NB_MAX = 64, QR_M
 /* auto-direct leaves Cholesky below this reciprocal condition of the scaled Gram matrix:
  * forming Z^T Z squares the condition, so digits would be lost that qr keeps. */
 static const double AUTO_RCOND_MIN = 1e-10;
+/* Below this reciprocal condition of the scaled Gram matrix, a Cholesky solution has lost
+ * more than six digits to the squared condition: it is refined with exact gradients. */
+static const double CHOLESKY_REFINE_RCOND = 1e-6;
+enum { CHOLESKY_REFINE_STEPS = 4 };
 /* Refinement stops when a correction no longer moves the solution in double. */
 static const double REFINE_TOL = 1e-17;
 
@@ -49,6 +53,7 @@ typedef struct {
   double *lam;  /* kp: the ridge diagonal Lambda (0 for the intercept) */
   double *mu_z; /* k: S^T mu for the centred Cholesky fit, else NULL */
   double rss;   /* < 0: take it from the objective pass */
+  double rcond; /* Cholesky: reciprocal condition of the scaled Gram matrix (else 1) */
 } Fit;
 
 static void fit_free(Fit *f) {
@@ -285,6 +290,7 @@ static WsErr cholesky_fit(const Ctx *c, int is_auto, Fit *fit, WsDirectStats *st
              "cholesky: the tied Gram matrix is ill-conditioned (rcond %.1e): up to %.0f digits "
              "of the weights may be lost; --solver qr keeps them",
              rcond, -log10(rcond));
+  fit->rcond = rcond;
   for (int t = 0; t < k; t++)
     fit->v[t] = g.D[t] * g.zy[t];
   /* One answer for all ranks, whatever the last bits of their replicated solves. */
@@ -671,36 +677,77 @@ static double vector_variance(const Fit *f, const double *a, double *u) {
   return v > 0.0 ? v : 0.0;
 }
 
-/* Collective (one objective pass): weights, intercept, loss, gradient norm, standard errors. */
-static WsErr finish(const Ctx *c, const Fit *fit, double *w, WsDirectStats *st) {
+/* The objective's parameters theta = (w, c) of a fit; returns the intercept b. */
+static double fit_theta(const Ctx *c, const Fit *fit, double *w, double *theta) {
   const WsProblem *p = c->p;
   const WsDesign *des = c->des;
-  const WsSharing *sh = c->sh;
-  int n = p->n, k = c->k, off = fit->off, kp = fit->kp;
-  ws_sharing_expand(sh, fit->v + off, w);
+  int n = p->n;
+  ws_sharing_expand(c->sh, fit->v + fit->off, w);
   double b = 0.0;
-  if (off) {
+  if (fit->off) {
     b = fit->v[0];
   } else if (fit->mu_z) {
     /* Centred columns: the intercept is the mean response less the means' share. */
     b = des->y_sum / (double)c->m;
-    for (int t = 0; t < k; t++)
+    for (int t = 0; t < c->k; t++)
       b -= fit->mu_z[t] * fit->v[t];
   }
-  st->intercept = p->intercept ? b : 0.0;
+  memcpy(theta, w, (size_t)n * sizeof *w);
+  if (p->intercept) {
+    double shift = b;
+    if (des->centred)
+      for (int j = 0; j < n; j++)
+        shift += des->mean[j] * w[j];
+    theta[n] = shift;
+  }
+  return p->intercept ? b : 0.0;
+}
+
+/* Collective: iterative refinement of a Cholesky solution whose Gram matrix is
+ * ill-conditioned.  Each step is one pass: the exact gradient gives the normal equations'
+ * residual m S^T grad_w L = G v - Z^T y, and v -= G^-1 (that), with the factor's inverse. */
+static WsErr cholesky_refine(const Ctx *c, Fit *fit, double *w) {
+  const WsProblem *p = c->p;
+  int k = c->k;
+  double *theta = ws_calloc((size_t)p->dim, sizeof *theta);
+  double *g = ws_calloc((size_t)p->dim, sizeof *g);
+  double *r = ws_calloc((size_t)k, sizeof *r);
+  WsErr err = alloc_agree(c->comm, theta && g && r);
+  for (int step = 0; step < CHOLESKY_REFINE_STEPS && !err; step++) {
+    fit_theta(c, fit, w, theta);
+    WsEval ev;
+    err = ws_objective_gradient(p, theta, NULL, g, &ev);
+    if (err) break;
+    ws_sharing_reduce(c->sh, g, r);
+    double dmax = 0.0, vmax = 0.0;
+    for (int i = 0; i < k; i++) {
+      double d = 0.0;
+      for (int j = 0; j < k; j++)
+        d += fit->Ginv[i + (int64_t)j * k] * r[j];
+      d *= (double)c->m;
+      fit->v[i] -= d;
+      dmax = fmax(dmax, fabs(d));
+      vmax = fmax(vmax, fabs(fit->v[i]));
+    }
+    if (dmax <= 4.0 * DBL_EPSILON * vmax) break;
+  }
+  free(theta);
+  free(g);
+  free(r);
+  return err;
+}
+
+/* Collective (one objective pass): weights, intercept, loss, gradient norm, standard errors. */
+static WsErr finish(const Ctx *c, const Fit *fit, double *w, WsDirectStats *st) {
+  const WsProblem *p = c->p;
+  const WsSharing *sh = c->sh;
+  int n = p->n, k = c->k, off = fit->off, kp = fit->kp;
   double *theta = ws_calloc((size_t)p->dim, sizeof *theta);
   double *g = ws_calloc((size_t)p->dim, sizeof *g);
   double *work = ws_calloc((size_t)(p->dim > kp ? p->dim : kp) * 2, sizeof *work);
   WsErr err = alloc_agree(c->comm, theta && g && work);
   if (!err) {
-    memcpy(theta, w, (size_t)n * sizeof *w);
-    if (p->intercept) {
-      double shift = st->intercept;
-      if (des->centred)
-        for (int j = 0; j < n; j++)
-          shift += des->mean[j] * w[j];
-      theta[n] = shift;
-    }
+    st->intercept = fit_theta(c, fit, w, theta);
     WsEval ev;
     err = ws_objective_gradient(p, theta, NULL, g, &ev);
     st->loss = ev.loss;
@@ -764,6 +811,7 @@ WsErr ws_direct_solve(const char *name, const WsProblem *p, double *w, WsDirectS
     err = qr_fit(&c, &fit);
   }
   st->used = is_qr ? "qr" : "cholesky";
+  if (!err && !is_qr && fit.rcond < CHOLESKY_REFINE_RCOND) err = cholesky_refine(&c, &fit, w);
   if (!err) err = finish(&c, &fit, w, st);
   fit_free(&fit);
   return err;

@@ -42,3 +42,13 @@ run "$NRANKS" solve --data ill.h5 --intercept --out r.h5 >out.txt 2>err.txt
 grep -q "used qr" err.txt || fail "auto did not switch to qr on an ill-conditioned Gram matrix"
 py "sys.exit(0 if h5py.File('r.h5').attrs['solver'] in ('qr', b'qr') else 1)" || fail "solver attr"
 "$PYTHON" "$TESTS_DIR/reference.py" r.h5 ill.h5 --intercept --tol 1e-8 || fail "auto on ill.h5"
+
+# Moderately ill-conditioned (Gram rcond between 1e-10 and 1e-6): auto keeps Cholesky and
+# refines it with exact gradients, so no digits are traded for speed.
+py "rng = np.random.default_rng(5); x = rng.uniform(0, 1, 400); f = h5py.File('mid.h5', 'w')
+f['X'] = np.column_stack([x, x + 3e-4 * rng.standard_normal(400), rng.standard_normal(400)])
+f['y'] = x + rng.standard_normal(400) * 1e-3"
+run "$NRANKS" solve --data mid.h5 --intercept --out r.h5 --quiet 2>err.txt
+py "sys.exit(0 if h5py.File('r.h5').attrs['solver'] in ('cholesky', b'cholesky') else 1)" ||
+  fail "auto left cholesky on a moderately conditioned Gram matrix"
+"$PYTHON" "$TESTS_DIR/reference.py" r.h5 mid.h5 --intercept --tol 1e-11 || fail "refined cholesky"

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 ROW_BLOCK = 1 << 16  # rows generated / written per slab
 
 # name -> parameters.  rows are divided by 10 in quick mode; columns never change.
@@ -27,8 +27,8 @@ PROBLEMS = {
     "medium": dict(kind="gauss", rows=1_000_000, cols=256, groups=64, noise=0.1, seed=12),
     # tied design with condition number >= 1e4 (equal group sizes, correlated columns)
     "ill": dict(kind="ill", rows=20_000, cols=128, groups=64, cond=2e4, noise=1e-3, seed=13),
-    # 4096 tied columns in 1024 groups
-    "wide": dict(kind="gauss", rows=20_000, cols=4096, groups=1024, noise=0.1, seed=14),
+    # 4096 tied columns (every column its own group of one)
+    "wide": dict(kind="gauss", rows=10_000, cols=4096, groups=4096, noise=0.1, seed=14),
     # the medium problem in single precision (per-iteration pass f32 vs f64)
     "medium_f32": dict(kind="gauss", rows=1_000_000, cols=256, groups=64, noise=0.1, seed=12,
                        dtype="f32"),

@@ -366,6 +366,8 @@ static WsErr write_result(SolveRun *r, const RunOutcome *o, const double *w, dou
   double m = (double)des->part.rows;
   double tss = r->cfg.intercept ? des->y_sumsq - des->y_sum * des->y_sum / m : des->y_sumsq;
   double rss = stats ? stats->rss : o->last.rss;
+  double read_seconds = r->timers.total[WS_TIME_READ];
+  MPI_Allreduce(MPI_IN_PLACE, &read_seconds, 1, MPI_DOUBLE, MPI_MAX, r->comm);
   WsResult res = {
       .solver = r->solver ? ws_solver_name(r->solver) : r->cfg.solver,
       .iterations = r->solver ? ws_solver_iterations(r->solver) : 0,
@@ -377,6 +379,7 @@ static WsErr write_result(SolveRun *r, const RunOutcome *o, const double *w, dou
       .rows = des->part.rows,
       .cols = des->n,
       .wall_seconds = ws_now() - r->t_start + r->elapsed_before,
+      .read_seconds = read_seconds,
       .r2 = tss > 0.0 ? 1.0 - rss / tss : 0.0,
       .rmse = sqrt(rss / m),
       .config = r->cfg.config,
