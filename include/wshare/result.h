@@ -28,6 +28,7 @@ typedef struct {
   int64_t rows;
   int cols;
   double wall_seconds;
+  double read_seconds; /* slowest rank's time to load its rows */
   double r2, rmse;
   const char *config;
   int poly_degree;
