@@ -475,11 +475,11 @@ static void print_header(SolveRun *r) {
   double bytes = (double)most * des->n_raw * (des->dtype == WS_DTYPE_F32 ? 4 : 8);
   ws_report(&r->rep,
             "problem: %s: %lld rows x %d columns (%s%s), %d ranks, X %.1f MiB per rank (max)\n"
-            "sharing: %s, %d tied columns%s%s\n",
+            "sharing: %s, %d tied columns (%d groups)%s\n",
             r->cfg.data, (long long)des->part.rows, des->n,
             des->dtype == WS_DTYPE_F32 ? "float32" : "float64",
             des->degree > 1 ? ", polynomial features" : "", r->size, bytes / 1048576.0,
-            ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->kind == WS_SHARING_GROUPS ? "" : "",
+            ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
             r->cfg.intercept ? ", intercept" : "");
 }
 
