@@ -55,8 +55,11 @@ WsErr ws_design_read(const WsDesignSource *src, MPI_Comm comm, WsTimers *timers,
     ws_h5_close(&f);
     return err;
   }
-  WsDesign *des;
-  WS_ALLOC(des, 1);
+  WsDesign *des = ws_calloc(1, sizeof *des);
+  if (ws_alloc_agree(comm, des != NULL)) {
+    ws_h5_close(&f);
+    return WS_ERR_RUNTIME;
+  }
   *out = des;
   des->part = ws_partition_rows(xi.dims[0], rank, size);
   des->n_raw = (int)xi.dims[1];
@@ -65,16 +68,21 @@ WsErr ws_design_read(const WsDesignSource *src, MPI_Comm comm, WsTimers *timers,
   des->dtype = xi.type_size == 4 ? WS_DTYPE_F32 : WS_DTYPE_F64;
   size_t elem = des->dtype == WS_DTYPE_F32 ? sizeof(float) : sizeof(double);
   int64_t local = des->part.count;
-  WS_ALLOC(des->y, local);
-  WS_ALLOC(des->slab, (size_t)WS_SLAB_ROWS * des->n);
-  WS_ALLOC(des->slab_y, WS_SLAB_ROWS);
+  des->y = ws_calloc((size_t)(local > 0 ? local : 1), sizeof *des->y);
+  des->slab = ws_calloc((size_t)WS_SLAB_ROWS * des->n, sizeof *des->slab);
+  des->slab_y = ws_calloc(WS_SLAB_ROWS, sizeof *des->slab_y);
+  err = ws_alloc_agree(comm, des->y && des->slab && des->slab_y);
+  if (err) {
+    ws_h5_close(&f);
+    return err;
+  }
   int mapped = 0;
   err = ws_h5_map_rows(&f, src->x_name, &des->part, des->n_raw, des->dtype, &des->map, &mapped);
   if (!err && mapped) {
     des->X = des->map.rows;
   } else if (!err) {
     des->X = ws_malloc((size_t)(local > 0 ? local : 1) * des->n_raw * elem);
-    err = ws_error_agree(comm, des->X ? WS_OK : WS_ERR_RUNTIME);
+    err = ws_alloc_agree(comm, des->X != NULL);
     if (!err) err = ws_h5_read_rows(&f, src->x_name, &des->part, des->n_raw, des->dtype, des->X);
   }
   if (!err && src->y_name)
@@ -129,7 +137,8 @@ void ws_design_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out) 
 WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers) {
   double t0 = ws_now();
   int n = des->n;
-  WS_ALLOC(des->mean, n);
+  des->mean = ws_calloc((size_t)n, sizeof *des->mean);
+  WS_CALL(ws_alloc_agree(comm, des->mean != NULL));
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
     int64_t rows = ws_design_slab_rows(des, i0);
     ws_design_rows(des, i0, rows, des->slab);

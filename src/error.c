@@ -63,6 +63,10 @@ void ws_error_print(MPI_Comm comm) {
   if (rank == 0 && ws_message[0]) fprintf(stderr, "wshare: %s\n", ws_message);
 }
 
+WsErr ws_alloc_agree(MPI_Comm comm, int ok) {
+  return ws_error_agree(comm, ok ? WS_OK : WS_ERR_RUNTIME);
+}
+
 void *ws_malloc(size_t bytes) {
   void *p = malloc(bytes ? bytes : 1);
   if (!p) ws_error_set(WS_ERR_RUNTIME, "out of memory allocating %zu bytes", bytes);

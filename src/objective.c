@@ -18,8 +18,10 @@ WsErr ws_problem_init(WsProblem *p, MPI_Comm comm, WsDesign *des, const WsSharin
   p->n = des->n;
   p->dim = des->n + (intercept ? 1 : 0);
   p->timers = timers;
-  WS_ALLOC(p->buf, p->dim + 2 + WS_NFLAGS);
-  WS_ALLOC(p->precond, sh->k > 0 ? sh->k : 1);
+  p->buf = ws_calloc((size_t)(p->dim + 2 + WS_NFLAGS), sizeof *p->buf);
+  p->precond = ws_calloc((size_t)(sh->k > 0 ? sh->k : 1), sizeof *p->precond);
+  /* Agree before the collective centring, so a failed allocation on one rank stops all. */
+  WS_CALL(ws_alloc_agree(comm, p->buf && p->precond));
   if (sh->k > 0) memcpy(p->precond, sh->scale, (size_t)sh->k * sizeof *sh->scale);
   if (intercept) WS_CALL(ws_design_centre(des, comm, timers));
   return WS_OK;
@@ -95,9 +97,12 @@ WsErr ws_problem_standardize(WsProblem *p) {
            "--standardize needs sharing none, groups or a projector matrix");
   const WsDesign *des = p->design;
   int n = p->n, k = sh->k;
-  double *diag, *z;
-  WS_ALLOC(diag, k);
-  WS_ALLOC(z, k);
+  double *diag = ws_calloc((size_t)k, sizeof *diag), *z = ws_calloc((size_t)k, sizeof *z);
+  if (ws_alloc_agree(p->comm, diag && z)) {
+    free(diag);
+    free(z);
+    return WS_ERR_RUNTIME;
+  }
   double t0 = ws_now();
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
     int64_t rows = ws_design_slab_rows(des, i0);
@@ -132,10 +137,14 @@ WsErr ws_problem_lipschitz(const WsProblem *p, double *L) {
   int basis = sh->is_projector && sh->kind != WS_SHARING_NONE;
   int k = basis ? sh->k : p->n;
   int ku = k + (p->intercept ? 1 : 0);
-  double *u, *v, *q;
-  WS_ALLOC(u, ku);
-  WS_ALLOC(v, p->dim);
-  WS_ALLOC(q, p->dim);
+  double *u = ws_calloc((size_t)ku, sizeof *u), *v = ws_calloc((size_t)p->dim, sizeof *v);
+  double *q = ws_calloc((size_t)p->dim, sizeof *q);
+  if (ws_alloc_agree(p->comm, u && v && q)) {
+    free(u);
+    free(v);
+    free(q);
+    return WS_ERR_RUNTIME;
+  }
   double norm = 0.0;
   for (int t = 0; t < ku; t++) {
     u[t] = ws_rng_uniform(0x5eed, 1, (uint64_t)t) + 0.5;

@@ -32,11 +32,15 @@ WsErr ws_solver_create(const char *name, const WsProblem *prob, const WsSolverOp
   s->prob = prob;
   s->opt = *opt;
   int dim = prob->dim;
-  WS_ALLOC(s->theta, dim);
-  WS_ALLOC(s->g, dim);
-  WS_ALLOC(s->work, dim);
-  for (int v = 0; v < ops->n_vectors; v++)
-    WS_ALLOC(s->vec[v], dim);
+  s->theta = ws_calloc((size_t)dim, sizeof *s->theta);
+  s->g = ws_calloc((size_t)dim, sizeof *s->g);
+  s->work = ws_calloc((size_t)dim, sizeof *s->work);
+  int ok = s->theta && s->g && s->work;
+  for (int v = 0; v < ops->n_vectors; v++) {
+    s->vec[v] = ws_calloc((size_t)dim, sizeof *s->vec[v]);
+    ok = ok && s->vec[v];
+  }
+  WS_CALL(ws_alloc_agree(prob->comm, ok));
   memcpy(s->theta, theta0, (size_t)dim * sizeof *theta0);
   s->common[WS_S_GNORM0] = -1.0;
   s->common[WS_S_STEP] = opt->step;

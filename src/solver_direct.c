@@ -64,10 +64,6 @@ static void fit_free(Fit *f) {
 }
 
 /* Collective: fails on every rank if any allocation failed on any rank. */
-static WsErr alloc_agree(MPI_Comm comm, int ok) {
-  return ws_error_agree(comm, ok ? WS_OK : WS_ERR_RUNTIME);
-}
-
 /* A power of two s with norm * s in [0.5, 1): scaling by it is exact. */
 static double pow2_scale(double norm) {
   if (!(norm > 0.0) || !isfinite(norm)) return 1.0;
@@ -204,8 +200,8 @@ static WsErr cholesky_fit(const Ctx *c, int is_auto, Fit *fit, WsDirectStats *st
   fit->v = ws_calloc((size_t)k, sizeof *fit->v);
   fit->lam = ws_calloc((size_t)k, sizeof *fit->lam);
   fit->mu_z = des->centred ? ws_calloc((size_t)k, sizeof *fit->mu_z) : NULL;
-  WsErr err = alloc_agree(c->comm, g.G && g.zy && g.D && g.udiag && g.raw && g.tied && g.yc &&
-                                       fit->v && fit->lam && (fit->mu_z || !des->centred));
+  WsErr err = ws_alloc_agree(c->comm, g.G && g.zy && g.D && g.udiag && g.raw && g.tied && g.yc &&
+                                          fit->v && fit->lam && (fit->mu_z || !des->centred));
   if (err) goto done;
 
   double t0 = ws_now();
@@ -526,7 +522,7 @@ static WsErr qr_alloc(Qr *q) {
   q->all = ws_calloc((size_t)c->size * (kp + 1), sizeof *q->all);
   int ok = q->A && q->tau && q->D && q->cr && q->R && q->z && q->pw && q->raw && q->x && q->dx &&
            q->h && q->d1 && q->gv && q->r && q->f && q->C && q->gdd && q->all;
-  return alloc_agree(c->comm, ok);
+  return ws_alloc_agree(c->comm, ok);
 }
 
 /* Collective: PDGEQRF of A and the replicated R, with workspace for it and PDORMQR. */
@@ -548,7 +544,7 @@ static WsErr qr_factor(Qr *q) {
            &wq[2], &lwork, &info, 1, 1);
   q->lwork = (int)fmax(wq[0], fmax(wq[1], wq[2])) + 1;
   q->work = ws_calloc((size_t)q->lwork, sizeof *q->work);
-  WS_CALL(alloc_agree(c->comm, q->work != NULL));
+  WS_CALL(ws_alloc_agree(c->comm, q->work != NULL));
   double t0 = ws_now();
   pdgeqrf_(&M, &kp, q->A, &one, &one, q->desc, q->tau, q->work, &q->lwork, &info);
   ws_timer_add(c->p->timers, WS_TIME_COMPUTE, t0);
@@ -636,7 +632,7 @@ static WsErr qr_fit(const Ctx *c, Fit *fit) {
   fit->v = ws_calloc((size_t)kp, sizeof *fit->v);
   fit->lam = ws_calloc((size_t)kp, sizeof *fit->lam);
   fit->Ginv = ws_calloc((size_t)kp * kp, sizeof *fit->Ginv);
-  err = alloc_agree(c->comm, fit->v && fit->lam && fit->Ginv);
+  err = ws_alloc_agree(c->comm, fit->v && fit->lam && fit->Ginv);
   if (err) goto done;
   for (int t = 0; t < kp; t++) {
     fit->v[t] = q.D[t] * q.x[t];
@@ -712,7 +708,7 @@ static WsErr cholesky_refine(const Ctx *c, Fit *fit, double *w) {
   double *theta = ws_calloc((size_t)p->dim, sizeof *theta);
   double *g = ws_calloc((size_t)p->dim, sizeof *g);
   double *r = ws_calloc((size_t)k, sizeof *r);
-  WsErr err = alloc_agree(c->comm, theta && g && r);
+  WsErr err = ws_alloc_agree(c->comm, theta && g && r);
   for (int step = 0; step < CHOLESKY_REFINE_STEPS && !err; step++) {
     fit_theta(c, fit, w, theta);
     WsEval ev;
@@ -745,7 +741,7 @@ static WsErr finish(const Ctx *c, const Fit *fit, double *w, WsDirectStats *st) 
   double *theta = ws_calloc((size_t)p->dim, sizeof *theta);
   double *g = ws_calloc((size_t)p->dim, sizeof *g);
   double *work = ws_calloc((size_t)(p->dim > kp ? p->dim : kp) * 2, sizeof *work);
-  WsErr err = alloc_agree(c->comm, theta && g && work);
+  WsErr err = ws_alloc_agree(c->comm, theta && g && work);
   if (!err) {
     st->intercept = fit_theta(c, fit, w, theta);
     WsEval ev;
@@ -801,7 +797,7 @@ WsErr ws_direct_solve(const char *name, const WsProblem *p, double *w, WsDirectS
            "%s: the tied design is rank deficient: %lld rows for %d parameters; add --ridge",
            is_auto ? "cholesky" : name, (long long)c.m, params);
   st->stderr_w = ws_calloc((size_t)p->n, sizeof *st->stderr_w);
-  WS_CALL(alloc_agree(c.comm, st->stderr_w != NULL));
+  WS_CALL(ws_alloc_agree(c.comm, st->stderr_w != NULL));
   Fit fit = {0};
   WsErr err = WS_OK;
   if (!is_qr) err = cholesky_fit(&c, is_auto, &fit, st, &is_qr);

@@ -55,6 +55,9 @@ void ws_error_print(MPI_Comm comm);
       return ws_error_set(WS_ERR_RUNTIME, "%s: HDF5 call failed (%s)", (what), #expr);             \
   } while (0)
 
+/* Collective: WS_OK when ok on every rank, else the out-of-memory error of a failing rank.
+ * Used after allocations that precede a collective, so one rank's failure stops all. */
+WsErr ws_alloc_agree(MPI_Comm comm, int ok);
 /* Allocation that fails with a message instead of returning NULL silently. */
 void *ws_malloc(size_t bytes);
 void *ws_calloc(size_t count, size_t size);

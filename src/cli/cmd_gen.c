@@ -129,12 +129,11 @@ static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
   MPI_Comm_size(comm, &size);
   WsPartition part = ws_partition_rows(g->rows, rank, size);
   int64_t n = g->cols;
-  int64_t *ids;
-  double *w_true;
-  WS_ALLOC(ids, n);
-  WS_ALLOC(w_true, n);
+  int64_t *ids = ws_calloc((size_t)n, sizeof *ids);
+  double *w_true = ws_calloc((size_t)n, sizeof *w_true);
+  WS_CALL(ws_alloc_agree(comm, ids && w_true));
   if (g->groups > 0) {
-    WS_CALL(make_groups(g, ids, w_true));
+    WS_CALL(ws_error_agree(comm, make_groups(g, ids, w_true)));
   } else {
     for (int64_t j = 0; j < n; j++)
       w_true[j] = ws_rng_normal((uint64_t)g->seed, STREAM_W, (uint64_t)j);

@@ -155,9 +155,9 @@ static WsErr load_sharing(SolveConfig *c, const WsDesign *des, MPI_Comm comm, Ws
     return err;
   }
   if (groups) {
-    int64_t *ids;
-    WS_ALLOC(ids, n);
-    err = ws_h5_read_all_i64(&f, name, n, ids);
+    int64_t *ids = ws_calloc((size_t)n, sizeof *ids);
+    err = ws_alloc_agree(comm, ids != NULL);
+    if (!err) err = ws_h5_read_all_i64(&f, name, n, ids);
     ws_h5_close(&f);
     char what[4200];
     snprintf(what, sizeof what, "%s: %s", path, name);
@@ -165,9 +165,9 @@ static WsErr load_sharing(SolveConfig *c, const WsDesign *des, MPI_Comm comm, Ws
     free(ids);
     return err;
   }
-  double *A;
-  WS_ALLOC(A, (size_t)n * n);
-  err = ws_h5_read_all_f64(&f, name, (int64_t)n * n, A);
+  double *A = ws_calloc((size_t)n * n, sizeof *A);
+  err = ws_alloc_agree(comm, A != NULL);
+  if (!err) err = ws_h5_read_all_f64(&f, name, (int64_t)n * n, A);
   ws_h5_close(&f);
   for (int64_t i = 0; !err && i < (int64_t)n * n; i++)
     if (!isfinite(A[i]))
@@ -412,9 +412,9 @@ static WsErr solve_iterative(SolveRun *r, const char *name) {
   WsProblem *p = &r->prob;
   char ckpt[WS_PATH_MAX];
   WS_CALL(find_restart(r, ckpt));
-  double *theta0;
-  WS_ALLOC(theta0, p->dim);
-  WsErr err = initial_theta(&r->cfg, p, r->comm, theta0);
+  double *theta0 = ws_calloc((size_t)p->dim, sizeof *theta0);
+  WsErr err = ws_alloc_agree(r->comm, theta0 != NULL);
+  if (!err) err = initial_theta(&r->cfg, p, r->comm, theta0);
   WsSolverOptions opt = {r->cfg.step, r->cfg.rtol, r->cfg.atol};
   /* A restored run takes its step from the checkpoint: skip estimating it. */
   if (ckpt[0] && opt.step <= 0.0) opt.step = 1.0;
@@ -444,9 +444,9 @@ static WsErr solve_iterative(SolveRun *r, const char *name) {
 static WsErr solve_direct(SolveRun *r, const char *name) {
   WsDirectStats stats;
   memset(&stats, 0, sizeof stats);
-  double *w;
-  WS_ALLOC(w, r->prob.n);
-  WsErr err = ws_direct_solve(name, &r->prob, w, &stats);
+  double *w = ws_calloc((size_t)r->prob.n, sizeof *w);
+  WsErr err = ws_alloc_agree(r->comm, w != NULL);
+  if (!err) err = ws_direct_solve(name, &r->prob, w, &stats);
   if (!err && stats.warning[0]) ws_warn(r->comm, "%s", stats.warning);
   if (!err) r->cfg.solver = stats.used;
   RunOutcome outcome = {.reason = "solved", .code = WS_OK, .converged = 1};
