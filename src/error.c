@@ -7,8 +7,14 @@
 
 enum { WS_MESSAGE_MAX = 1024 };
 
-/* The last failure's text on this process; see error.h for why this is module state. */
+/* The last failure's text on this process; see error.h for why this is module state.
+ * The warning switch is process-wide for the same reason: --quiet holds for every module. */
 static char ws_message[WS_MESSAGE_MAX];
+static int ws_warnings_silent = 0;
+
+void ws_warn_silence(int silent) {
+  ws_warnings_silent = silent;
+}
 
 WsErr ws_error_set(WsErr code, const char *fmt, ...) {
   va_list ap;
@@ -30,7 +36,7 @@ WsErr ws_error_prefix(WsErr code, const char *prefix) {
 void ws_warn(MPI_Comm comm, const char *fmt, ...) {
   int rank = 0;
   MPI_Comm_rank(comm, &rank);
-  if (rank != 0) return;
+  if (rank != 0 || ws_warnings_silent) return;
   char text[WS_MESSAGE_MAX];
   va_list ap;
   va_start(ap, fmt);

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/common.sh"
 "$PYTHON" "$TESTS_DIR/make_illcond.py" p.h5 2000 18 20 5
 "$PYTHON" "$TESTS_DIR/make_illcond.py" q.h5 2000 18 20 6
-ARGS=(--solver gd --rtol 1e-10 --quiet --checkpoint-dir ck)
+ARGS=(--solver gd --rtol 1e-10 --checkpoint-dir ck)  # not --quiet: warnings are checked
 run "$NRANKS" solve --data p.h5 "${ARGS[@]}" --max-iter 10 --checkpoint-every 5 --out a.h5 || [ $? = 3 ]
 newest=ck/ckpt-00000010.h5
 [ -f "$newest" ] && [ -f ck/ckpt-00000005.h5 ] || fail "checkpoints not written"

@@ -38,3 +38,7 @@ run "$NRANKS" solve --data nonproj.h5 --sharing matrix --solver gd --max-iter 50
   >out.txt 2>err.txt || true
 grep -q "is not a symmetric projector" err.txt || fail "no warning for a non-projector matrix"
 [ "$(grep -c warning err.txt)" = 1 ] || fail "warning printed more than once"
+# --quiet means errors only: the same run prints no warning.
+run "$NRANKS" solve --data nonproj.h5 --sharing matrix --solver gd --max-iter 50 --quiet \
+  --out r.h5 >out.txt 2>err.txt || true
+! grep -q "^wshare: " err.txt || fail "--quiet printed: $(cat err.txt)"

@@ -21,8 +21,10 @@ typedef enum {
 WsErr ws_error_set(WsErr code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Puts "prefix: " before the current message and returns code. */
 WsErr ws_error_prefix(WsErr code, const char *prefix);
-/* Prints "wshare: warning: ..." on rank 0 of comm (not collective). */
+/* Prints "wshare: warning: ..." on rank 0 of comm (not collective), unless silenced. */
 void ws_warn(MPI_Comm comm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* --quiet: errors only, so warnings are dropped. */
+void ws_warn_silence(int silent);
 /* The message recorded by the last ws_error_set on this process ("" if none). */
 const char *ws_error_message(void);
 /* Collective: combines each rank's local status.  Returns the most severe code seen on

@@ -442,6 +442,9 @@ static WsErr solve_iterative(SolveRun *r, const char *name) {
 }
 
 static WsErr solve_direct(SolveRun *r, const char *name) {
+  if (r->cfg.ckpt_dir || r->cfg.restart)
+    ws_warn(r->comm, "--checkpoint-dir and --restart apply to iterative solvers; the direct "
+                     "solve runs in one piece");
   WsDirectStats stats;
   memset(&stats, 0, sizeof stats);
   double *w = ws_calloc((size_t)r->prob.n, sizeof *w);
@@ -523,6 +526,7 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
   if (!err) {
     r.cfg.config = ws_options_effective(&o);
     ws_report_init(&r.rep, comm, ws_opt_flag(&o, "quiet"), ws_opt_flag(&o, "monitor"));
+    ws_warn_silence(ws_opt_flag(&o, "quiet"));
     ws_report(&r.rep, "wshare %s\n%s", WSHARE_VERSION, r.cfg.config);
     ws_signals_install();
     r.t_start = ws_now();
