@@ -161,9 +161,20 @@ WsErr ws_h5_write_rows(const WsH5File *f, hid_t dset, const WsPartition *part, i
   return ws_error_agree(f->comm, err);
 }
 
-static WsErr read_all(const WsH5File *f, const char *name, hid_t mem_type, void *buf) {
+/* Reads all count values of a dataset; a dataset of another size is refused rather than
+ * read past the end of buf. */
+static WsErr read_all(const WsH5File *f, const char *name, int64_t count, hid_t mem_type,
+                      void *buf) {
   hid_t d = H5Dopen2(f->file, name, H5P_DEFAULT);
   WS_CHECK(d >= 0, WS_ERR_INPUT, "%s: dataset %s not found", f->path, name);
+  hid_t space = H5Dget_space(d);
+  hssize_t have = H5Sget_simple_extent_npoints(space);
+  H5Sclose(space);
+  if (have != count) {
+    H5Dclose(d);
+    return ws_error_set(WS_ERR_INPUT, "%s: dataset %s has %lld values, expected %lld", f->path,
+                        name, (long long)have, (long long)count);
+  }
   herr_t status = H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
   H5Dclose(d);
   WS_CHECK(status >= 0, WS_ERR_INPUT, "%s: cannot read dataset %s", f->path, name);
@@ -171,13 +182,11 @@ static WsErr read_all(const WsH5File *f, const char *name, hid_t mem_type, void 
 }
 
 WsErr ws_h5_read_all_f64(const WsH5File *f, const char *name, int64_t count, double *buf) {
-  (void)count;
-  return ws_error_agree(f->comm, read_all(f, name, H5T_NATIVE_DOUBLE, buf));
+  return ws_error_agree(f->comm, read_all(f, name, count, H5T_NATIVE_DOUBLE, buf));
 }
 
 WsErr ws_h5_read_all_i64(const WsH5File *f, const char *name, int64_t count, int64_t *buf) {
-  (void)count;
-  return ws_error_agree(f->comm, read_all(f, name, H5T_NATIVE_INT64, buf));
+  return ws_error_agree(f->comm, read_all(f, name, count, H5T_NATIVE_INT64, buf));
 }
 
 /* 1 when the dataset's bytes sit contiguously in the file in the memory type of dtype. */

@@ -91,13 +91,27 @@ double ws_problem_projected_norm(const WsProblem *p, const double *g, double *wo
   return sqrt(s);
 }
 
+void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *raw, double *tied) {
+  const WsDesign *des = p->design;
+  int n = des->n, k = p->sharing->k;
+  ws_design_rows(des, i0, rows, raw);
+  for (int64_t i = 0; i < rows; i++) {
+    double *x = raw + i * n;
+    if (des->centred)
+      for (int j = 0; j < n; j++)
+        x[j] -= des->mean[j];
+    ws_sharing_reduce(p->sharing, x, tied + i * k);
+  }
+}
+
 WsErr ws_problem_standardize(WsProblem *p) {
   const WsSharing *sh = p->sharing;
   WS_CHECK(sh->is_projector, WS_ERR_INPUT,
            "--standardize needs sharing none, groups or a projector matrix");
   const WsDesign *des = p->design;
-  int n = p->n, k = sh->k;
-  double *diag = ws_calloc((size_t)k, sizeof *diag), *z = ws_calloc((size_t)k, sizeof *z);
+  int k = sh->k;
+  double *diag = ws_calloc((size_t)k, sizeof *diag);
+  double *z = ws_calloc((size_t)WS_SLAB_ROWS * k, sizeof *z);
   if (ws_alloc_agree(p->comm, diag && z)) {
     free(diag);
     free(z);
@@ -106,16 +120,9 @@ WsErr ws_problem_standardize(WsProblem *p) {
   double t0 = ws_now();
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
     int64_t rows = ws_design_slab_rows(des, i0);
-    ws_design_rows(des, i0, rows, des->slab);
-    for (int64_t i = 0; i < rows; i++) {
-      double *x = des->slab + i * n;
-      if (des->centred)
-        for (int j = 0; j < n; j++)
-          x[j] -= des->mean[j];
-      ws_sharing_reduce(sh, x, z);
-      for (int t = 0; t < k; t++)
-        diag[t] += z[t] * z[t];
-    }
+    ws_problem_tied_rows(p, i0, rows, des->slab, z);
+    for (int64_t i = 0; i < rows * k; i++)
+      diag[i % k] += z[i] * z[i];
   }
   ws_timer_add(p->timers, WS_TIME_SETUP, t0);
   WsErr err = ws_reduce_sum(p->comm, diag, k, p->timers);
@@ -134,7 +141,7 @@ WsErr ws_problem_lipschitz(const WsProblem *p, double *L) {
   const WsSharing *sh = p->sharing;
   /* Power iteration on diag(sqrt d) S^T H S diag(sqrt d), whose spectrum is that of M H on
    * the tied space; without a basis (non-projector A) on H itself. */
-  int basis = sh->is_projector && sh->kind != WS_SHARING_NONE;
+  int basis = sh->is_projector;
   int k = basis ? sh->k : p->n;
   int ku = k + (p->intercept ? 1 : 0);
   double *u = ws_calloc((size_t)ku, sizeof *u), *v = ws_calloc((size_t)p->dim, sizeof *v);
@@ -161,8 +168,7 @@ WsErr ws_problem_lipschitz(const WsProblem *p, double *L) {
     if (basis)
       ws_sharing_expand(sh, u, v);
     else
-      for (int j = 0; j < p->n; j++)
-        v[j] = u[j] * (sh->is_projector ? sqrt(p->precond[j]) : 1.0);
+      memcpy(v, u, (size_t)p->n * sizeof *v);
     if (p->intercept) v[p->n] = u[k];
     WsEval ev;
     err = ws_objective_hessian(p, v, NULL, q, &ev);
@@ -172,7 +178,7 @@ WsErr ws_problem_lipschitz(const WsProblem *p, double *L) {
       memcpy(u, q, (size_t)p->n * sizeof *u);
     norm = 0.0;
     for (int t = 0; t < k; t++) {
-      if (basis || sh->is_projector) u[t] *= sqrt(p->precond[t]);
+      u[t] *= basis ? sqrt(p->precond[t]) : 1.0;
       norm += u[t] * u[t];
     }
     if (p->intercept) {

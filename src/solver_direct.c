@@ -63,7 +63,6 @@ static void fit_free(Fit *f) {
   free(f->mu_z);
 }
 
-/* Collective: fails on every rank if any allocation failed on any rank. */
 /* A power of two s with norm * s in [0.5, 1): scaling by it is exact. */
 static double pow2_scale(double norm) {
   if (!(norm > 0.0) || !isfinite(norm)) return 1.0;
@@ -120,20 +119,13 @@ static void gram_free(Gram *g) {
 /* Local pass: upper triangle of Z~^T Z~ and Z~^T (y - ybar) over this rank's rows. */
 static void gram_accumulate(const Ctx *c, Gram *g) {
   const WsDesign *des = c->des;
-  int n = des->n, k = c->k;
   double ybar = des->centred ? des->y_sum / (double)c->m : 0.0;
   for (int64_t i0 = 0; i0 < des->part.count; i0 += g->slab) {
     int64_t rows = des->part.count - i0 < g->slab ? des->part.count - i0 : g->slab;
-    ws_design_rows(des, i0, rows, g->raw);
-    for (int64_t i = 0; i < rows; i++) {
-      double *x = g->raw + i * n;
-      if (des->centred)
-        for (int j = 0; j < n; j++)
-          x[j] -= des->mean[j];
-      ws_sharing_reduce(c->sh, x, g->tied + i * k);
+    ws_problem_tied_rows(c->p, i0, rows, g->raw, g->tied);
+    for (int64_t i = 0; i < rows; i++)
       g->yc[i] = des->y[i0 + i] - ybar;
-    }
-    ws_kernel_gram_accumulate(rows, k, g->tied, g->yc, g->G, g->zy);
+    ws_kernel_gram_accumulate(rows, c->k, g->tied, g->yc, g->G, g->zy);
   }
 }
 

@@ -56,6 +56,10 @@ WsErr ws_problem_standardize(WsProblem *p);
  * the curvature that sets gradient steps. */
 WsErr ws_problem_lipschitz(const WsProblem *p, double *L);
 
+/* Local: tied rows z_i = S^T x~_i (centred when the design is) of rows [i0, i0 + rows) into
+ * tied (rows x k); raw (rows x n) is scratch. */
+void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *raw, double *tied);
+
 /* Intercept b in original units from theta. */
 double ws_problem_intercept(const WsProblem *p, const double *theta);
 
