@@ -62,17 +62,17 @@ static WsErr make_groups(const GenParams *g, int64_t *ids, double *w_true) {
 }
 
 static WsErr parse(const WsOptions *o, GenParams *g) {
-  WS_CALL(ws_opt_require(o, "out"));
-  WS_CALL(ws_opt_int(o, "rows", 1, &g->rows));
-  WS_CALL(ws_opt_int(o, "cols", 1, &g->cols));
+  WS_CALL(ws_options_require(o, "out"));
+  WS_CALL(ws_options_int(o, "rows", 1, &g->rows));
+  WS_CALL(ws_options_int(o, "cols", 1, &g->cols));
   g->groups = 0;
-  if (ws_opt_str(o, "groups")) WS_CALL(ws_opt_int(o, "groups", 1, &g->groups));
-  WS_CALL(ws_opt_double(o, "unshared", 0.0, &g->unshared));
+  if (ws_options_str(o, "groups")) WS_CALL(ws_options_int(o, "groups", 1, &g->groups));
+  WS_CALL(ws_options_double(o, "unshared", 0.0, &g->unshared));
   WS_CHECK(g->unshared <= 1.0, WS_ERR_INPUT, "gen: invalid value for --unshared (at most 1)");
-  WS_CALL(ws_opt_double(o, "noise", 0.0, &g->noise));
-  WS_CALL(ws_opt_int(o, "seed", 0, &g->seed));
+  WS_CALL(ws_options_double(o, "noise", 0.0, &g->noise));
+  WS_CALL(ws_options_int(o, "seed", 0, &g->seed));
   static const char *const dtypes[] = {"f64", "f32", NULL};
-  WS_CALL(ws_opt_choice(o, "dtype", dtypes, &g->f32));
+  WS_CALL(ws_options_choice(o, "dtype", dtypes, &g->f32));
   return WS_OK;
 }
 
@@ -112,14 +112,14 @@ static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double
 
 static WsErr write_attributes(const WsH5File *f, const GenParams *g) {
   /* Attribute writes are collective in parallel HDF5: every rank writes the same values. */
-  WS_CALL(ws_h5s_attr_i64(f->file, "rows", g->rows));
-  WS_CALL(ws_h5s_attr_i64(f->file, "cols", g->cols));
-  WS_CALL(ws_h5s_attr_i64(f->file, "groups", g->groups));
-  WS_CALL(ws_h5s_attr_f64(f->file, "unshared", g->unshared));
-  WS_CALL(ws_h5s_attr_f64(f->file, "noise", g->noise));
-  WS_CALL(ws_h5s_attr_i64(f->file, "seed", g->seed));
-  WS_CALL(ws_h5s_attr_str(f->file, "dtype", g->f32 ? "f32" : "f64"));
-  WS_CALL(ws_h5s_attr_str(f->file, "generator", "wshare gen " WSHARE_VERSION));
+  WS_CALL(ws_h5small_attr_i64(f->file, "rows", g->rows));
+  WS_CALL(ws_h5small_attr_i64(f->file, "cols", g->cols));
+  WS_CALL(ws_h5small_attr_i64(f->file, "groups", g->groups));
+  WS_CALL(ws_h5small_attr_f64(f->file, "unshared", g->unshared));
+  WS_CALL(ws_h5small_attr_f64(f->file, "noise", g->noise));
+  WS_CALL(ws_h5small_attr_i64(f->file, "seed", g->seed));
+  WS_CALL(ws_h5small_attr_str(f->file, "dtype", g->f32 ? "f32" : "f64"));
+  WS_CALL(ws_h5small_attr_str(f->file, "generator", "wshare gen " WSHARE_VERSION));
   return WS_OK;
 }
 
@@ -129,45 +129,45 @@ static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
   MPI_Comm_size(comm, &size);
   WsPartition part = ws_partition_rows(g->rows, rank, size);
   int64_t n = g->cols;
-  int64_t *ids = ws_calloc((size_t)n, sizeof *ids);
-  double *w_true = ws_calloc((size_t)n, sizeof *w_true);
-  WS_CALL(ws_alloc_agree(comm, ids && w_true));
+  int64_t *ids = ws_memory_calloc((size_t)n, sizeof *ids);
+  double *w_true = ws_memory_calloc((size_t)n, sizeof *w_true);
+  WS_CALL(ws_comm_agree_alloc(comm, ids && w_true));
   if (g->groups > 0) {
-    WS_CALL(ws_error_agree(comm, make_groups(g, ids, w_true)));
+    WS_CALL(ws_comm_agree(comm, make_groups(g, ids, w_true)));
   } else {
     for (int64_t j = 0; j < n; j++)
       w_true[j] = ws_rng_normal((uint64_t)g->seed, STREAM_W, (uint64_t)j);
   }
   size_t elem = g->f32 ? sizeof(float) : sizeof(double);
-  void *X = ws_malloc((size_t)(part.count > 0 ? part.count : 1) * (size_t)n * elem);
-  void *y = ws_malloc((size_t)(part.count > 0 ? part.count : 1) * elem);
-  WS_CALL(ws_error_agree(comm, X && y ? WS_OK : WS_ERR_RUNTIME));
+  void *X = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * (size_t)n * elem);
+  void *y = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * elem);
+  WS_CALL(ws_comm_agree(comm, X && y ? WS_OK : WS_ERR_RUNTIME));
   fill_rows(g, &part, w_true, X, y);
 
-  WsH5File f;
-  WS_CALL(ws_h5_create(path, comm, &f));
+  WsH5File *f = NULL;
+  WS_CALL(ws_h5file_create(path, comm, &f));
   hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
   hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
   hsize_t xdims[2] = {(hsize_t)g->rows, (hsize_t)n}, ndims[1] = {(hsize_t)n};
-  hid_t dx = create_dataset(&f, "/X", type, 2, xdims);
-  hid_t dy = create_dataset(&f, "/y", type, 1, xdims);
-  hid_t dw = create_dataset(&f, "/w_true", H5T_IEEE_F64LE, 1, ndims);
-  hid_t dg = g->groups > 0 ? create_dataset(&f, "/groups", H5T_STD_I64LE, 1, ndims) : 0;
+  hid_t dx = create_dataset(f, "/X", type, 2, xdims);
+  hid_t dy = create_dataset(f, "/y", type, 1, xdims);
+  hid_t dw = create_dataset(f, "/w_true", H5T_IEEE_F64LE, 1, ndims);
+  hid_t dg = g->groups > 0 ? create_dataset(f, "/groups", H5T_STD_I64LE, 1, ndims) : 0;
   WsErr err = dx < 0 || dy < 0 || dw < 0 || dg < 0
                   ? ws_error_set(WS_ERR_RUNTIME, "%s: cannot create datasets", path)
                   : WS_OK;
-  if (!err) err = ws_h5_write_rows(&f, dx, &part, n, mem, X);
-  if (!err) err = ws_h5_write_rows(&f, dy, &part, 1, mem, y);
+  if (!err) err = ws_dataset_write_rows(f, dx, &part, n, mem, X);
+  if (!err) err = ws_dataset_write_rows(f, dy, &part, 1, mem, y);
   /* The small vectors are the same on every rank: write them as one "row" from rank 0. */
   WsPartition whole = ws_partition_rows(1, rank, size);
-  if (!err) err = ws_h5_write_rows(&f, dw, &whole, n, H5T_NATIVE_DOUBLE, w_true);
-  if (!err && g->groups > 0) err = ws_h5_write_rows(&f, dg, &whole, n, H5T_NATIVE_INT64, ids);
-  if (!err) err = ws_error_agree(comm, write_attributes(&f, g));
+  if (!err) err = ws_dataset_write_rows(f, dw, &whole, n, H5T_NATIVE_DOUBLE, w_true);
+  if (!err && g->groups > 0) err = ws_dataset_write_rows(f, dg, &whole, n, H5T_NATIVE_INT64, ids);
+  if (!err) err = ws_comm_agree(comm, write_attributes(f, g));
   H5Dclose(dx);
   H5Dclose(dy);
   H5Dclose(dw);
   if (dg > 0) H5Dclose(dg);
-  ws_h5_close(&f);
+  ws_h5file_close(&f);
   free(X);
   free(y);
   free(ids);
@@ -176,25 +176,27 @@ static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
 }
 
 WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
-  WsOptions o;
   int rank;
   MPI_Comm_rank(comm, &rank);
+  WsOptions *o = NULL;
   WS_CALL(
-      ws_options_parse(&o, "gen", gen_specs, sizeof gen_specs / sizeof *gen_specs, argc, argv, 0));
-  if (o.help) {
+      ws_options_create("gen", gen_specs, sizeof gen_specs / sizeof *gen_specs, argc, argv, 0, &o));
+  GenParams g;
+  WsErr err = WS_OK;
+  if (o->help) {
     if (rank == 0)
-      ws_options_print_help(&o, "wshare gen --out FILE --rows M --cols N [options]",
+      ws_options_print_help(o, "wshare gen --out FILE --rows M --cols N [options]",
                             "Generates X (normal entries), w_true honouring the ties, and "
                             "y = X w_true + noise, written in parallel.");
-    return WS_OK;
+  } else {
+    err = parse(o, &g);
+    double t0 = MPI_Wtime();
+    if (!err) err = generate(comm, &g, ws_options_str(o, "out"));
+    if (!err && rank == 0)
+      printf("wshare gen: wrote %s (%lld x %lld %s, %lld groups) in %.2f s\n",
+             ws_options_str(o, "out"), (long long)g.rows, (long long)g.cols, g.f32 ? "f32" : "f64",
+             (long long)g.groups, MPI_Wtime() - t0);
   }
-  GenParams g;
-  WS_CALL(parse(&o, &g));
-  double t0 = MPI_Wtime();
-  WS_CALL(generate(comm, &g, ws_opt_str(&o, "out")));
-  if (rank == 0)
-    printf("wshare gen: wrote %s (%lld x %lld %s, %lld groups) in %.2f s\n", ws_opt_str(&o, "out"),
-           (long long)g.rows, (long long)g.cols, g.f32 ? "f32" : "f64", (long long)g.groups,
-           MPI_Wtime() - t0);
-  return WS_OK;
+  ws_options_destroy(&o);
+  return err;
 }

@@ -65,18 +65,17 @@ static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, v
 
 WsErr ws_cmd_info(MPI_Comm comm, int argc, char **argv) {
   static const WsOptionSpec specs[] = {{"dummy-never-used", NULL, NULL, ""}};
-  WsOptions o;
-  WS_CALL(ws_options_parse(&o, "info", specs, 0, argc, argv, 0));
+  WsOptions *o = NULL;
+  WS_CALL(ws_options_create("info", specs, 0, argc, argv, 0, &o));
   int rank;
   MPI_Comm_rank(comm, &rank);
-  if (o.help) {
-    if (rank == 0) ws_options_print_help(&o, "wshare info FILE", "Describes an HDF5 file.");
-    return WS_OK;
-  }
-  WS_CHECK(o.n_positional == 1, WS_ERR_INPUT, "info: expected one FILE argument");
-  const char *path = o.positional[0];
   WsErr err = WS_OK;
-  if (rank == 0) {
+  if (o->help) {
+    if (rank == 0) ws_options_print_help(o, "wshare info FILE", "Describes an HDF5 file.");
+  } else if (o->n_positional != 1) {
+    err = ws_error_set(WS_ERR_INPUT, "info: expected one FILE argument");
+  } else if (rank == 0) {
+    const char *path = o->positional[0];
     hid_t f = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : H5I_INVALID_HID;
     if (f < 0) {
       err = ws_error_set(WS_ERR_INPUT, "cannot open file '%s' as HDF5", path);
@@ -88,5 +87,6 @@ WsErr ws_cmd_info(MPI_Comm comm, int argc, char **argv) {
       H5Fclose(f);
     }
   }
-  return ws_error_agree(comm, err);
+  ws_options_destroy(&o);
+  return ws_comm_agree(comm, err);
 }

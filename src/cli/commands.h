@@ -2,7 +2,7 @@
 #ifndef WSHARE_CLI_COMMANDS_H
 #define WSHARE_CLI_COMMANDS_H
 
-#include "wshare/error.h"
+#include "wshare/comm.h"
 
 WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv);
 WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv);

@@ -23,9 +23,12 @@ int main(int argc, char **argv) {
   MPI_Comm comm = MPI_COMM_WORLD;
   int rank;
   MPI_Comm_rank(comm, &rank);
-  WsErr code = WS_OK;
+  /* MPI failures come back as errors (WS_MPI), so they are reported like any other. */
+  WsErr code = ws_comm_return_errors(comm);
   const char *cmd = argc > 1 ? argv[1] : "";
-  if (strcmp(cmd, "--version") == 0) {
+  if (code) {
+    /* reported below */
+  } else if (strcmp(cmd, "--version") == 0) {
     if (rank == 0) printf("wshare %s\n", WSHARE_VERSION);
   } else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
     if (rank == 0) usage(stdout);
@@ -44,7 +47,7 @@ int main(int argc, char **argv) {
     }
     code = WS_ERR_INPUT;
   }
-  if (code == WS_ERR_INPUT || code == WS_ERR_RUNTIME) ws_error_print(comm);
+  if (code == WS_ERR_INPUT || code == WS_ERR_RUNTIME) ws_comm_print_error(comm);
   fflush(stdout);
   MPI_Finalize();
   return (int)code;

@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include "wshare/memory.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -32,13 +34,18 @@ static int on_ini_entry(void *user, const char *section, const char *key, const 
   if (st->from_cli[i]) return 1; /* the command line overrides the file */
   free(o->owned[i]);
   o->owned[i] = strdup(value);
+  if (!o->owned[i]) {
+    st->err = ws_error_set(WS_ERR_RUNTIME, "out of memory reading %s", o->config_file);
+    return 0;
+  }
   o->value[i] = o->owned[i];
   return 1;
 }
 
-WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *specs, int count,
-                       int argc, char **argv, int allow_config) {
-  memset(o, 0, sizeof *o);
+static WsErr parse(WsOptions *o, const char *command, const WsOptionSpec *specs, int count,
+                   int argc, char **argv, int allow_config) {
+  WS_CHECK(count <= WS_MAX_OPTIONS, WS_ERR_RUNTIME, "internal error: %s declares %d options",
+           command, count);
   o->command = command;
   o->specs = specs;
   o->count = count;
@@ -90,10 +97,26 @@ WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *sp
   return WS_OK;
 }
 
-void ws_options_free(WsOptions *o) {
-  for (int i = 0; i < o->count; i++)
-    free(o->owned[i]);
-  memset(o->owned, 0, sizeof o->owned);
+WsErr ws_options_create(const char *command, const WsOptionSpec *specs, int count, int argc,
+                        char **argv, int allow_config, WsOptions **out) {
+  *out = NULL;
+  WsOptions *o;
+  WS_ALLOC(o, 1);
+  WsErr err = parse(o, command, specs, count, argc, argv, allow_config);
+  if (err) {
+    ws_options_destroy(&o);
+    return err;
+  }
+  *out = o;
+  return WS_OK;
+}
+
+void ws_options_destroy(WsOptions **o) {
+  if (!o || !*o) return;
+  for (int i = 0; i < WS_MAX_OPTIONS; i++)
+    free((*o)->owned[i]);
+  free(*o);
+  *o = NULL;
 }
 
 void ws_options_print_help(const WsOptions *o, const char *synopsis, const char *about) {
@@ -118,18 +141,18 @@ static int index_of(const WsOptions *o, const char *name) {
   return i;
 }
 
-const char *ws_opt_str(const WsOptions *o, const char *name) {
+const char *ws_options_str(const WsOptions *o, const char *name) {
   return o->value[index_of(o, name)];
 }
 
-int ws_opt_flag(const WsOptions *o, const char *name) {
-  const char *v = ws_opt_str(o, name);
+int ws_options_flag(const WsOptions *o, const char *name) {
+  const char *v = ws_options_str(o, name);
   return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
                strcmp(v, "on") == 0);
 }
 
-WsErr ws_opt_double(const WsOptions *o, const char *name, double min, double *out) {
-  const char *v = ws_opt_str(o, name);
+WsErr ws_options_double(const WsOptions *o, const char *name, double min, double *out) {
+  const char *v = ws_options_str(o, name);
   WS_CHECK(v, WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
   char *end;
   errno = 0;
@@ -140,8 +163,8 @@ WsErr ws_opt_double(const WsOptions *o, const char *name, double min, double *ou
   return WS_OK;
 }
 
-WsErr ws_opt_int(const WsOptions *o, const char *name, int64_t min, int64_t *out) {
-  const char *v = ws_opt_str(o, name);
+WsErr ws_options_int(const WsOptions *o, const char *name, int64_t min, int64_t *out) {
+  const char *v = ws_options_str(o, name);
   WS_CHECK(v, WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
   char *end;
   errno = 0;
@@ -153,8 +176,9 @@ WsErr ws_opt_int(const WsOptions *o, const char *name, int64_t min, int64_t *out
   return WS_OK;
 }
 
-WsErr ws_opt_choice(const WsOptions *o, const char *name, const char *const *choices, int *out) {
-  const char *v = ws_opt_str(o, name);
+WsErr ws_options_choice(const WsOptions *o, const char *name, const char *const *choices,
+                        int *out) {
+  const char *v = ws_options_str(o, name);
   for (int c = 0; v && choices[c]; c++)
     if (strcmp(v, choices[c]) == 0) {
       *out = c;
@@ -169,8 +193,8 @@ WsErr ws_opt_choice(const WsOptions *o, const char *name, const char *const *cho
                       v ? v : "", name, list);
 }
 
-WsErr ws_opt_require(const WsOptions *o, const char *name) {
-  WS_CHECK(ws_opt_str(o, name), WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
+WsErr ws_options_require(const WsOptions *o, const char *name) {
+  WS_CHECK(ws_options_str(o, name), WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
   return WS_OK;
 }
 

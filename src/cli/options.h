@@ -31,20 +31,22 @@ typedef struct {
   int help;
 } WsOptions;
 
-/* Parses argv (after the subcommand).  allow_config: the first positional may be an INI. */
-WsErr ws_options_parse(WsOptions *o, const char *command, const WsOptionSpec *specs, int count,
-                       int argc, char **argv, int allow_config);
-void ws_options_free(WsOptions *o);
+/* Parses argv (after the subcommand) into a new *o.  allow_config: the first positional may
+ * be an INI file.  A usage error leaves *o NULL. */
+WsErr ws_options_create(const char *command, const WsOptionSpec *specs, int count, int argc,
+                        char **argv, int allow_config, WsOptions **o);
+/* Frees the options (NULL is ignored) and sets *o to NULL. */
+void ws_options_destroy(WsOptions **o);
 void ws_options_print_help(const WsOptions *o, const char *synopsis, const char *about);
 
 /* Accessors: a bad value is an input error naming the option and the value. */
-const char *ws_opt_str(const WsOptions *o, const char *name);
-int ws_opt_flag(const WsOptions *o, const char *name);
-WsErr ws_opt_double(const WsOptions *o, const char *name, double min, double *out);
-WsErr ws_opt_int(const WsOptions *o, const char *name, int64_t min, int64_t *out);
+const char *ws_options_str(const WsOptions *o, const char *name);
+int ws_options_flag(const WsOptions *o, const char *name);
+WsErr ws_options_double(const WsOptions *o, const char *name, double min, double *out);
+WsErr ws_options_int(const WsOptions *o, const char *name, int64_t min, int64_t *out);
 /* Index of the value among choices (NULL-terminated). */
-WsErr ws_opt_choice(const WsOptions *o, const char *name, const char *const *choices, int *out);
-WsErr ws_opt_require(const WsOptions *o, const char *name);
+WsErr ws_options_choice(const WsOptions *o, const char *name, const char *const *choices, int *out);
+WsErr ws_options_require(const WsOptions *o, const char *name);
 /* "key = value" lines of every set option (the effective configuration); malloc'ed. */
 char *ws_options_effective(const WsOptions *o);
 

@@ -1,4 +1,5 @@
-/* What rank 0 prints during a solve: header, per-iteration lines, summary. */
+/* What rank 0 prints during a solve: header, per-iteration lines, summary.  A reporter is a
+ * plain value that owns nothing: ws_report_init fills it, nothing frees it. */
 #ifndef WSHARE_CLI_REPORT_H
 #define WSHARE_CLI_REPORT_H
 

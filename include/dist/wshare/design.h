@@ -1,0 +1,59 @@
+/* A rank's share of the design: its block of rows of X (float or double, as stored) and y,
+ * with polynomial features expanded on the fly and, with an intercept, the columns centred
+ * implicitly by their global means (the model X w + b is written as (X - 1 mu^T) w + c,
+ * c = b + mu.w, which decouples the intercept from w without copying X). */
+#ifndef WSHARE_DESIGN_H
+#define WSHARE_DESIGN_H
+
+#include "wshare/dataset.h"
+#include "wshare/timer.h"
+
+enum { WS_NAME_MAX = 256 };
+
+typedef struct {
+  WsPartition part; /* rows in all and this rank's block */
+  int n_raw;        /* columns stored in the file */
+  int degree;       /* polynomial degree (1 = raw columns) */
+  int n;            /* model columns: n_raw * degree */
+  WsDtype dtype;
+  void *X;      /* part.count x n_raw, row-major, as stored */
+  WsRowMap map; /* when X is mapped from the file rather than read */
+  double *y;    /* part.count, converted to double */
+  int centred;  /* columns centred by mean (with an intercept) */
+  double *mean; /* n: global column means of the expanded columns (centred only) */
+  double y_sum; /* global sums of y and y^2 */
+  double y_sumsq;
+  double *slab; /* scratch for expanded rows (so the passes below take a non-const handle) */
+  char x_name[WS_NAME_MAX]; /* the dataset of X, for messages */
+} WsDesign;
+
+typedef struct {
+  const char *x_name;
+  const char *y_name; /* NULL: no y (predict without targets) */
+  int degree;
+} WsDesignSource;
+
+/* Collective over f's communicator: reads this rank's rows of X and y from f, checks shapes
+ * and finiteness (a NaN or Inf is reported by row number from whichever rank holds it),
+ * computes sums of y.  The reading time goes to the read slot of timers (may be NULL). */
+WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *timers,
+                     WsDesign **des);
+void ws_design_destroy(WsDesign **des);
+/* Collective: computes the global column means and switches on centring. */
+WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers);
+
+/* Local pass: with r_i = x~_i.w + c - y_i (x~ centred if enabled; y omitted when use_y is
+ * 0), adds sum_i r_i x~_i to g (n), and r^2, r sums to sums[0..1].  Not divided by m. */
+void ws_design_gradient(WsDesign *des, const double *w, double c, int use_y, double *g,
+                        double sums[2]);
+/* Expands rows [i0, i0 + rows) of this rank into out (rows x n, row-major, uncentred). */
+void ws_design_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out);
+/* Rows per slab used by the slab-wise passes. */
+enum { WS_SLAB_ROWS = 64 };
+/* Rows in the slab starting at local row i0. */
+static inline int64_t ws_design_slab_rows(const WsDesign *des, int64_t i0) {
+  int64_t left = des->part.count - i0;
+  return left < WS_SLAB_ROWS ? left : WS_SLAB_ROWS;
+}
+
+#endif

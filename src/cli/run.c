@@ -1,0 +1,156 @@
+#include "run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "signals.h"
+#include "wshare/checkpoint.h"
+
+typedef struct {
+  WsSolver *solver;
+  const WsRunSettings *rs;
+  WsReporter *rep;
+  WsTimers *timers;
+  WsHistory *history;
+  double t_start, elapsed_before;
+  MPI_Comm comm;
+  char ckpt_path[WS_PATH_MAX];
+} Run;
+
+static double run_seconds(const Run *r) {
+  return r->elapsed_before + (ws_timer_now() - r->t_start);
+}
+
+static WsErr write_checkpoint(Run *r) {
+  double t0 = ws_timer_now();
+  WsStateField fields[WS_STATE_MAX_FIELDS];
+  WsCheckpointContent content = {
+      .fields = fields,
+      .n_fields = ws_solver_state(r->solver, fields, WS_STATE_MAX_FIELDS),
+      .history = r->history,
+      .config = r->rs->config,
+      .fingerprint = r->rs->fingerprint,
+      .elapsed = run_seconds(r),
+  };
+  WS_CALL(ws_checkpoint_write(r->rs->ckpt_dir, r->rs->ckpt_keep, ws_solver_iterations(r->solver),
+                              &content, r->comm, r->ckpt_path));
+  ws_timer_add(r->timers, WS_TIME_CHECKPOINT, t0);
+  if (r->rep->monitor) ws_report(r->rep, "  checkpoint %s\n", r->ckpt_path);
+  return WS_OK;
+}
+
+/* Resolves --restart into a checkpoint path ("" = start fresh). */
+static WsErr find_restart(Run *r, char path[WS_PATH_MAX]) {
+  path[0] = '\0';
+  const char *restart = r->rs->restart;
+  if (!restart) return WS_OK;
+  if (strcmp(restart, "auto") == 0) {
+    WS_CALL(ws_checkpoint_find(r->rs->ckpt_dir, r->comm, path));
+    if (!path[0])
+      ws_report(r->rep, "restart: no checkpoint in %s, starting fresh\n", r->rs->ckpt_dir);
+    return WS_OK;
+  }
+  snprintf(path, WS_PATH_MAX, "%s", restart);
+  return WS_OK;
+}
+
+/* The solver continues from the checkpoint's state fields. */
+static WsErr restore(Run *r, const char *path) {
+  WsStateField fields[WS_STATE_MAX_FIELDS];
+  WsCheckpointContent content = {
+      .fields = fields,
+      .n_fields = ws_solver_state(r->solver, fields, WS_STATE_MAX_FIELDS),
+      .history = r->history,
+      .fingerprint = r->rs->fingerprint,
+  };
+  WS_CALL(ws_checkpoint_read(path, &content, r->comm));
+  r->elapsed_before = content.elapsed;
+  ws_report(r->rep, "restart: resuming from %s at iteration %lld\n", path,
+            (long long)ws_solver_iterations(r->solver));
+  return WS_OK;
+}
+
+/* The control values this rank contributes to the next iteration's allreduce. */
+static void control_values(const Run *r, double last_ckpt, double control[WS_CONTROL_COUNT]) {
+  memset(control, 0, WS_CONTROL_COUNT * sizeof *control);
+  control[WS_CONTROL_SIGNAL] = ws_signals_received() ? 1.0 : 0.0;
+  int rank;
+  MPI_Comm_rank(r->comm, &rank);
+  if (rank != 0) return;
+  /* Rank 0's clock decides for all. */
+  const WsRunSettings *rs = r->rs;
+  double now = ws_timer_now();
+  control[WS_CONTROL_TIME] = rs->max_time > 0.0 && now - r->t_start >= rs->max_time;
+  control[WS_CONTROL_CHECKPOINT] =
+      rs->ckpt_dir && rs->ckpt_seconds > 0.0 && now - last_ckpt >= rs->ckpt_seconds;
+}
+
+static WsErr iterate(Run *r, WsRunOutcome *out) {
+  const WsRunSettings *rs = r->rs;
+  double last_ckpt = ws_timer_now();
+  for (;;) {
+    double control[WS_CONTROL_COUNT];
+    control_values(r, last_ckpt, control);
+    WsStepInfo info;
+    WS_CALL(ws_solver_iterate(r->solver, control, &info));
+    int64_t it = ws_solver_iterations(r->solver);
+    double seconds = run_seconds(r);
+    WS_CALL(ws_history_append(r->history, info.loss, info.grad_norm, seconds));
+    ws_report_iteration(r->rep, it, info.loss, info.grad_norm, ws_solver_tolerance(r->solver),
+                        seconds);
+    if (info.diverged) {
+      char advice[256];
+      ws_solver_divergence_advice(r->solver, advice, sizeof advice);
+      return ws_error_set(
+          WS_ERR_RUNTIME, "%s diverged at iteration %lld (loss %g, started at %g): %s",
+          ws_solver_name(r->solver), (long long)it, info.loss, r->history->loss[0], advice);
+    }
+    if (info.converged) {
+      *out = (WsRunOutcome){"converged", WS_OK, 1, 0.0};
+      return WS_OK;
+    }
+    if (info.control[WS_CONTROL_SIGNAL] > 0.0) {
+      *out = (WsRunOutcome){"signal", WS_STOP_SIGNAL, 0, 0.0};
+      break;
+    }
+    if (it >= rs->max_iter || info.control[WS_CONTROL_TIME] > 0.0) {
+      *out = (WsRunOutcome){it >= rs->max_iter ? "max-iter" : "max-time", WS_STOP_LIMIT, 0, 0.0};
+      break;
+    }
+    if (rs->ckpt_dir && ((rs->ckpt_every > 0 && it % rs->ckpt_every == 0) ||
+                         info.control[WS_CONTROL_CHECKPOINT] > 0.0)) {
+      WS_CALL(write_checkpoint(r));
+      last_ckpt = ws_timer_now();
+    }
+  }
+  if (rs->ckpt_dir) {
+    WS_CALL(write_checkpoint(r));
+    ws_report(r->rep, "checkpoint: wrote %s\n", r->ckpt_path);
+  } else if (out->code == WS_STOP_SIGNAL) {
+    ws_comm_warn(r->comm, "stopped by a signal without --checkpoint-dir: no checkpoint written");
+  }
+  return WS_OK;
+}
+
+WsErr ws_run_iterative(WsSolver *s, const double *theta0, const WsRunSettings *rs, WsReporter *rep,
+                       WsTimers *timers, WsHistory *history, double t_start, WsRunOutcome *out) {
+  Run r = {.solver = s,
+           .rs = rs,
+           .rep = rep,
+           .timers = timers,
+           .history = history,
+           .t_start = t_start,
+           .comm = ws_solver_comm(s)};
+  char ckpt[WS_PATH_MAX];
+  WS_CALL(find_restart(&r, ckpt));
+  if (ckpt[0])
+    WS_CALL(restore(&r, ckpt));
+  else
+    WS_CALL(ws_solver_start(s, theta0));
+  char settings[256];
+  ws_solver_describe(s, settings, sizeof settings);
+  ws_report(rep, "solver: %s, max-iter %lld\n", settings, (long long)rs->max_iter);
+  WS_CALL(iterate(&r, out));
+  out->elapsed_before = r.elapsed_before;
+  return WS_OK;
+}

@@ -1,0 +1,55 @@
+/* auto (README "Solvers", auto's cost model): the choice between a direct and an iterative
+ * solve with its reason, and, on the direct route, the switch from cholesky to qr when the
+ * tied Gram matrix is too ill-conditioned for Cholesky to keep full accuracy. */
+#include <stdio.h>
+
+#include "direct.h"
+
+/* A direct solve is taken only up to this many tied columns (a replicated k x k Gram). */
+enum { AUTO_DIRECT_MAX_K = 20000 };
+/* cg is estimated at this many passes (about sqrt of a moderate condition number). */
+static const double AUTO_CG_PASSES = 100.0;
+
+const WsSolverOps *ws_solver_auto_choose(const WsProblem *p, char *why, size_t size) {
+  const WsSharing *sh = p->sharing;
+  if (!sh->is_projector) {
+    snprintf(why, size, "the sharing matrix is not a projector: only gd applies");
+    return &ws_solver_gd_ops;
+  }
+  int ranks = 1;
+  MPI_Comm_size(p->comm, &ranks);
+  double k = sh->k + (p->intercept ? 1 : 0), m = (double)p->design->part.rows, n = p->n;
+  /* Direct: one pass forming tied rows (m n) plus the Gram update (m k^2 / P per rank) and a
+   * k^3/3 factorization; cg: AUTO_CG_PASSES passes of 2 m n / P. */
+  double direct = m * n / ranks + m * k * k / ranks + k * k * k / 3.0;
+  double iterative = AUTO_CG_PASSES * 2.0 * m * n / ranks;
+  if (direct <= iterative && k <= AUTO_DIRECT_MAX_K) {
+    snprintf(why, size, "%.0f tied columns: Gram solve ~%.2g flops/rank vs cg ~%.2g", k, direct,
+             iterative);
+    return &ws_solver_auto_direct_ops;
+  }
+  snprintf(why, size, "%.0f tied columns: cg ~%.2g flops/rank beats a direct solve ~%.2g", k,
+           iterative, direct);
+  return &ws_solver_cg_ops;
+}
+
+/* Cholesky, unless its scaled Gram matrix is too ill-conditioned: then qr. */
+static WsErr auto_direct_fit(const WsDirectCtx *c, WsSolver *s, WsFit *fit, WsSolution *sol) {
+  int use_qr = 0;
+  WS_CALL(ws_solver_cholesky_fit(c, 1, fit, sol->warning, sizeof sol->warning, &use_qr));
+  s->used = use_qr ? "qr" : "cholesky";
+  if (!use_qr) return ws_solver_cholesky_refine(c, fit);
+  ws_direct_fit_free(fit);
+  return ws_solver_qr_fit(c, fit);
+}
+
+static WsErr auto_direct_solve(WsSolver *s, WsSolution *sol) {
+  return ws_direct_solve(s, "cholesky", auto_direct_fit, sol);
+}
+
+/* Named cholesky: that is what auto chose, until the Gram matrix says otherwise. */
+const WsSolverOps ws_solver_auto_direct_ops = {
+    .name = "cholesky",
+    .needs_projector = 1,
+    .solve = auto_direct_solve,
+};

@@ -1,0 +1,61 @@
+/* Private: what the solvers share behind include/wshare/solver.h. */
+#ifndef WSHARE_SOLVER_IMPL_H
+#define WSHARE_SOLVER_IMPL_H
+
+#include "wshare/solver.h"
+
+enum { WS_SOLVER_MAX_VECTORS = 6, WS_SOLVER_MAX_SCALARS = 4 };
+
+typedef struct {
+  const char *name;
+  int uses_step;       /* takes --step (gd, agd) */
+  int needs_projector; /* refuses a sharing matrix that is not a projector */
+  /* Iterative solvers: their own dim-vectors and scalars, saved in checkpoints by name. */
+  int n_vectors;
+  const char *vector_names[WS_SOLVER_MAX_VECTORS];
+  int n_scalars;
+  const char *scalar_names[WS_SOLVER_MAX_SCALARS];
+  /* Fills the solver's vectors and scalars at the start (theta already set). */
+  WsErr (*start)(WsSolver *s);
+  WsErr (*iterate)(WsSolver *s, const double *control_in, WsStepInfo *info);
+  /* What to change after a divergence. */
+  void (*advice)(const WsSolver *s, char *text, size_t size);
+  /* Direct solvers: the one-shot solve. */
+  WsErr (*solve)(WsSolver *s, WsSolution *sol);
+} WsSolverOps;
+
+/* Common scalars, saved in checkpoints with the solver's own. */
+enum { WS_S_ITERATION, WS_S_STEP, WS_S_GNORM0, WS_S_LOSS0, WS_S_COUNT };
+
+struct WsSolver {
+  const WsSolverOps *ops;
+  WsProblem *prob;
+  WsSolverOptions opt;
+  const char *used;                     /* the solver that produced the answer */
+  char reason[256];                     /* auto's reason */
+  double *theta;                        /* (w, c) */
+  double common[WS_S_COUNT];            /* iteration, step, first |A g|, first loss */
+  double *vec[WS_SOLVER_MAX_VECTORS];   /* solver-specific vectors, dim each */
+  double scalar[WS_SOLVER_MAX_SCALARS]; /* solver-specific scalars */
+  double *g, *work;                     /* scratch, dim each (not state) */
+  int evaluated;   /* theta is the point the last iteration evaluated (set by iterate) */
+  WsStepInfo last; /* what the last iteration saw */
+};
+
+/* Records the first evaluation, then fills info: converged when |A g| <= max(rtol |A g0|,
+ * atol); diverged when the loss is non-finite or has grown a thousandfold. */
+void ws_solver_judge(WsSolver *s, const WsEval *ev, double gnorm, WsStepInfo *info);
+/* The step advice shared by the gradient solvers (gd, agd). */
+void ws_solver_step_advice(const WsSolver *s, char *text, size_t size);
+
+extern const WsSolverOps ws_solver_gd_ops;
+extern const WsSolverOps ws_solver_agd_ops;
+extern const WsSolverOps ws_solver_cg_ops;
+extern const WsSolverOps ws_solver_cholesky_ops;
+extern const WsSolverOps ws_solver_qr_ops;
+extern const WsSolverOps ws_solver_auto_direct_ops;
+
+/* auto's choice for prob on its ranks: the ops to use, and why (README "Solvers"). */
+const WsSolverOps *ws_solver_auto_choose(const WsProblem *prob, char *why, size_t size);
+
+#endif
