@@ -65,25 +65,30 @@ wipe_slot() {
     case $ns in "$HUB" | "$PREFIX"[0-9]*) stop_netns "$ns" ;; esac
   done
   ip route del blackhole "$CIDR" 2>/dev/null || true
+  rm -rf /tmp/ompi."$PREFIX"[0-9]*.* /dev/shm/vader_segment."$PREFIX"[0-9]*.*
 }
 
 # claim a free slot: sets SLOT; the lock holds the owner's pid and DIR
 claim_slot() {
-  local s owner start
+  local s owner start lock
   mkdir -p "$LOCKS"
+  # first, clusters whose owner has gone (a test killed outright): tear them down
+  for lock in "$LOCKS"/slot-*; do
+    [ -d "$lock" ] || continue
+    owner=$(cat "$lock/owner" 2>/dev/null || true)
+    # no owner yet: a lock being written by a starting run
+    [ -n "$owner" ] && ! alive "$owner" || continue
+    s=${lock##*/slot-}
+    # renaming is atomic: of two runs reclaiming the same slot, one tears it down
+    mv "$lock" "$LOCKS/stale-$s.$$" 2>/dev/null || continue
+    echo "nodes.sh: slot $s was left by pid $owner (gone): tearing it down" >&2
+    wipe_slot "$s"
+    rm -rf "$LOCKS/stale-$s.$$"
+  done
   start=$(( ($$ % 250) + 1 ))
   for i in $(seq 0 249); do
     s=$(( ((start + i - 1) % 250) + 1 ))
-    if ! mkdir "$LOCKS/slot-$s" 2>/dev/null; then
-      owner=$(cat "$LOCKS/slot-$s/owner" 2>/dev/null || true)
-      # a half-written lock of a starting run: leave it alone
-      [ -n "$owner" ] || continue
-      alive "$owner" && continue
-      echo "nodes.sh: slot $s was left by pid $owner (gone): tearing it down" >&2
-      wipe_slot "$s"
-      rm -rf "$LOCKS/slot-$s"
-      mkdir "$LOCKS/slot-$s" 2>/dev/null || continue
-    fi
+    mkdir "$LOCKS/slot-$s" 2>/dev/null || continue
     slot_names "$s"
     # someone else's namespaces or a subnet the host uses: not ours to take
     if [ -e "/run/netns/$HUB" ] || [ -e "/run/netns/${PREFIX}1" ] ||
@@ -242,7 +247,9 @@ SLURM_CONF=$s/slurm.conf exec "$s/../run-on" "$HEAD" "$@"
 EOF
   chmod +x "$S/on-head"
   export SLURM_CONF=$S/slurm.conf
-  munged --socket="$S/munge/munge.socket" --key-file="$S/munge/munge.key" \
+  # on the head node too (a unix socket path is reachable from every namespace), so that
+  # every process of the cluster lives in its namespaces
+  "$D/run-on" "$HEAD" munged --socket="$S/munge/munge.socket" --key-file="$S/munge/munge.key" \
     --pid-file="$S/munge/munged.pid" --seed-file="$S/munge/munged.seed" \
     --log-file="$S/log/munged.log" </dev/null >"$S/log/munged.out" 2>&1 ||
     die "cannot start SLURM: munged: $(tail -n 1 "$S/log/munged.out")"

@@ -11,6 +11,9 @@ source "$(dirname "$0")/common.sh"
 source "$TESTS_DIR/nodes_common.sh"
 JOB_SCRIPT=$(dirname "$TESTS_DIR")/scripts/wshare.sbatch
 for v in $(env | sed -n 's/^\(\(SLURM\|SBATCH\|SRUN\|SALLOC\)_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+for b in munged slurmctld slurmd sbatch; do
+  command -v "$b" >/dev/null 2>&1 || { echo "SKIP: $b not found (slurm-wlm, munge)"; exit 77; }
+done
 nodes_start 3 slurm
 ON_HEAD=$NODES_DIR/slurm/on-head
 
