@@ -52,19 +52,23 @@ for launcher in srun mpirun; do
     fail "sbatch ($launcher) failed"
 done
 
-# wait_all WHAT SECONDS CONDITION: poll until CONDITION LAUNCHER JOBID holds for every job
+# wait_all WHAT SECONDS CONDITION: poll until CONDITION LAUNCHER JOBID JOBSTATE has held for
+# every job; the jobs are polled in turn, so each is acted on as soon as it is ready
 wait_all() {
-  local what=$1 limit=$2 t0 l
+  local what=$1 limit=$2 t0=$SECONDS l state pending="srun mpirun" left
   shift 2
-  t0=$SECONDS
-  for l in srun mpirun; do
-    until "$@" "$l" "${JOB[$l]}"; do
+  while [ -n "$pending" ]; do
+    left=
+    for l in $pending; do
+      state=$(job_field "${JOB[$l]}" JobState)
+      "$@" "$l" "${JOB[$l]}" "$state" && continue
+      left="$left $l"
+      ! done_state "$state" || fail "job ${JOB[$l]} ($l) ended $state before $what"
       [ $((SECONDS - t0)) -lt "$limit" ] ||
-        fail "job ${JOB[$l]} ($l): $what not seen within $limit s (state $(job_field "${JOB[$l]}" JobState))"
-      ! done_state "$(job_field "${JOB[$l]}" JobState)" ||
-        fail "job ${JOB[$l]} ($l) ended $(job_field "${JOB[$l]}" JobState) before $what"
-      sleep 0.2
+        fail "job ${JOB[$l]} ($l): $what not seen within $limit s (state $state)"
     done
+    pending=${left# }
+    [ -z "$pending" ] || sleep 0.2
   done
 }
 
@@ -78,7 +82,7 @@ wait_all "a checkpoint of the running solver" 120 signal_when_iterating
 
 # 2. requeued (pending again): hold it, make it 2 nodes and 2 tasks, release it
 shrink_when_requeued() {
-  [ "$(job_field "$2" Restarts)" = 1 ] && [ "$(job_field "$2" JobState)" = PENDING ] || return 1
+  [ "$3" = PENDING ] && [ "$(job_field "$2" Restarts)" = 1 ] || return 1
   timeout 10 "$ON_HEAD" scontrol hold "$2" &&
     timeout 10 "$ON_HEAD" scontrol update JobId="$2" NumNodes=2 NumTasks=2 &&
     timeout 10 "$ON_HEAD" scontrol release "$2" || fail "cannot resize the requeued job $2 ($1)"
@@ -86,7 +90,7 @@ shrink_when_requeued() {
 wait_all "the requeue" 120 shrink_when_requeued
 
 # 3. resumed on 2 nodes and finished
-finished() { done_state "$(job_field "$2" JobState)"; }
+finished() { done_state "$3"; }
 wait_all "the end of the job" 240 finished
 
 for l in srun mpirun; do
