@@ -299,7 +299,7 @@ stop_pidfile() {
 }
 
 down() {
-  local S=$D/slurm n p self ids= lock
+  local S=$D/slurm n p self ids="" lock
   [ -f "$D/nodes.env" ] || return 0
   . "$D/nodes.env"
   # 1. SLURM: cancel jobs while the daemons run, then slurmd, slurmctld and munged by pid file

@@ -1,8 +1,10 @@
+# shellcheck shell=bash
 # Sourced by the multi-node tests after common.sh: an emulated cluster (tests/nodes.sh)
 # that is torn down however the test ends.
 #
 #   nodes_start N [slurm]   skip (exit 77) where namespaces cannot be made, else start N
 #                           nodes (and SLURM on them); sets NODES_DIR, NODE_NAMES, HEAD_NODE
+#                           and the variables of NODES_DIR/nodes.env (CIDR, ...)
 #   on_nodes NP [mpirun options --] ARGS...
 #                           wshare ARGS on NP ranks placed on the nodes (one per node, by
 #                           the hostfile, unless the options say otherwise), time-bounded
@@ -60,8 +62,8 @@ nodes_start() {
   NODES_WATCHDOG=$!
   # shellcheck disable=SC1091
   . "$NODES_DIR/nodes.env"
-  NODE_NAMES=$NODES
-  HEAD_NODE=$HEAD
+  # shellcheck disable=SC2034 # for the test scripts
+  NODE_NAMES=$NODES HEAD_NODE=$HEAD
 }
 
 on_nodes() {
