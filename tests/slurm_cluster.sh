@@ -100,9 +100,7 @@ start() {
     CP=$(echo "$ports" | sed -n 1p); DP=$(echo "$ports" | sed -n 2p)
   fi
   # cred_expire: a requeued job stays pending for this long (default 120 s, too slow for tests).
-  # JobRequeue=1: batch jobs may be requeued (scontrol requeue) unless --no-requeue.
-  # MinJobAge: keep finished jobs visible to scontrol/squeue for the test's checks.
-  # KillWait: short TERM->KILL grace so cancels and stops are quick.
+  # The rest of the policy (requeue allowed, no cgroups, quick scheduling) is slurm_test.conf.
   cat > "$SLURM_CONF" <<EOF
 ClusterName=wsharetest
 SlurmctldHost=$H(127.0.0.1)
@@ -119,21 +117,9 @@ SlurmctldPidFile=$D/run/slurmctld.pid
 SlurmdPidFile=$D/run/slurmd.pid
 SlurmctldLogFile=$D/log/slurmctld.log
 SlurmdLogFile=$D/log/slurmd.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$D/log/jobcomp.txt
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-MpiDefault=pmix
-JobRequeue=1
-SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=1,bf_interval=1
-MailProg=/bin/true
-ReturnToService=2
-MinJobAge=600
-KillWait=5
+Include $(cd "$(dirname "$0")" && pwd)/slurm_test.conf
 $NODE NodeAddr=127.0.0.1 NodeHostname=$H State=UNKNOWN
 PartitionName=debug Nodes=$H Default=YES MaxTime=INFINITE State=UP
 EOF
