@@ -23,8 +23,19 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# The python3 the tests use: Debian's, where apt-get put numpy and h5py (a python3 found
+# first on PATH, e.g. from pyenv, may lack them).
+test_python() {
+  local py
+  for py in "$(command -v python3 || true)" /usr/bin/python3; do
+    [ -n "$py" ] && "$py" -c 'import numpy, h5py' 2>/dev/null && { echo "$py"; return; }
+  done
+  echo python3
+}
+
 ensure_build() {
-  cmake -S "$WSHARE_ROOT" -B "$WSHARE_BUILD" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  cmake -S "$WSHARE_ROOT" -B "$WSHARE_BUILD" -DCMAKE_BUILD_TYPE=Release \
+    -DPython3_EXECUTABLE="$(test_python)" "$@" >/dev/null
   cmake --build "$WSHARE_BUILD" -j "$(nproc)" >/dev/null
 }
 

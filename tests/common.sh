@@ -1,18 +1,30 @@
 # Sourced by the test scripts.  Environment (set by tests/CMakeLists.txt):
 #   WSHARE   the binary;  NRANKS  ranks for this instance;  WORK  a scratch directory
-#   MPIEXEC  launcher;    PYTHON  a python3 with numpy and h5py
+#   MPIEXEC, MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS, MPIEXEC_POSTFLAGS  the launcher (FindMPI)
+#   PYTHON   a python3 with numpy and h5py
+# Tests print nothing on success; a failure prints one FAIL line (and what led to it).
 set -euo pipefail
-: "${WSHARE:?}" "${NRANKS:=1}" "${WORK:?}" "${MPIEXEC:=mpiexec}" "${PYTHON:=/usr/bin/python3}"
+: "${WSHARE:?}" "${NRANKS:=1}" "${WORK:?}" "${MPIEXEC:=mpiexec}" "${PYTHON:=python3}"
+: "${MPIEXEC_NUMPROC_FLAG:=-n}" "${MPIEXEC_PREFLAGS:=}" "${MPIEXEC_POSTFLAGS:=}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 
+# launch N PROGRAM ARGS...: PROGRAM on N ranks through the configured launcher.
+launch() {
+  local n=$1
+  shift
+  # shellcheck disable=SC2086 # the flags are word lists
+  "$MPIEXEC" $MPIEXEC_NUMPROC_FLAG "$n" $MPIEXEC_PREFLAGS "$@" $MPIEXEC_POSTFLAGS
+}
+
 # run N ARGS...: wshare on N ranks, bounded in time so a hang fails instead of blocking.
 run() {
   local n=$1
   shift
-  timeout -k 5 120 "$MPIEXEC" -n "$n" "$WSHARE" "$@"
+  timeout -k 5 120 "$MPIEXEC" $MPIEXEC_NUMPROC_FLAG "$n" $MPIEXEC_PREFLAGS "$WSHARE" "$@" \
+    $MPIEXEC_POSTFLAGS
 }
 
 fail() {
@@ -20,17 +32,33 @@ fail() {
   exit 1
 }
 
-# expect_error CODE TEXT ARGS...: wshare must exit CODE and print TEXT on stderr once.
+# expect_error CODE MESSAGE ARGS...: wshare must exit CODE and print exactly one error line,
+# "wshare: MESSAGE" (the whole line), on stderr.  expect_error_like takes a bash pattern
+# instead, for lines that carry a number of the data's (a residual, a checksum).
 expect_error() {
-  local code=$1 text=$2
-  shift 2
+  expect_error_as exact "$@"
+}
+expect_error_like() {
+  expect_error_as pattern "$@"
+}
+expect_error_as() {
+  local how=$1 code=$2 text=$3
+  shift 3
   local rc=0
   run "$NRANKS" "$@" >out.txt 2>err.txt || rc=$?
   [ "$rc" = "$code" ] || { cat err.txt >&2; fail "exit $rc, expected $code: wshare $*"; }
-  grep -qF -- "$text" err.txt || { cat err.txt >&2; fail "message lacks '$text': wshare $*"; }
   local lines
-  lines=$(grep '^wshare: ' err.txt | grep -vc '^wshare: warning: ' || true)
-  [ "$lines" = 1 ] || { cat err.txt >&2; fail "expected one error line, got $lines: wshare $*"; }
+  lines=$(grep '^wshare: ' err.txt | grep -v '^wshare: warning: ' || true)
+  [ "$(printf '%s\n' "$lines" | grep -c .)" = 1 ] ||
+    { cat err.txt >&2; fail "expected one error line: wshare $*"; }
+  local ok=0
+  if [ "$how" = exact ]; then
+    [ "$lines" = "wshare: $text" ] && ok=1
+  else
+    # shellcheck disable=SC2053 # the pattern is meant to match
+    [[ $lines == wshare:\ $text ]] && ok=1
+  fi
+  [ "$ok" = 1 ] || { cat err.txt >&2; fail "error line is not 'wshare: $text': wshare $*"; }
 }
 
 # h5 PYTHON-EXPRESSION-PRINTER: small helper to run python with h5py/numpy loaded.

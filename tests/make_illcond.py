@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Writes a tied problem whose columns are scaled over a range, so gradient descent needs
 many iterations (for restart tests).  usage: make_illcond.py OUT.h5 ROWS COLS SPREAD SEED"""
 import sys

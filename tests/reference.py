@@ -1,5 +1,5 @@
-#!/usr/bin/python3
-"""Independent solution of the tied least-squares problem (SPEC section 1) with numpy,
+#!/usr/bin/env python3
+"""Independent solution of the tied least-squares problem (README, top) with numpy,
 compared against a wshare result file.
 
 usage: reference.py RESULT.h5 DATA.h5 [--ridge L] [--intercept] [--poly-degree D]

@@ -12,7 +12,7 @@ newest=ck/ckpt-00000010.h5
 # A truncated newest checkpoint: --restart PATH refuses it, auto skips it with a warning.
 cp "$newest" saved.h5
 truncate -s $(($(stat -c %s "$newest") / 2)) "$newest"
-expect_error 2 "checkpoint '$newest'" solve --data p.h5 "${ARGS[@]}" --restart "$newest"
+expect_error 2 "checkpoint '$newest' cannot be opened (truncated or corrupt)" solve --data p.h5 "${ARGS[@]}" --restart "$newest"
 run "$NRANKS" solve --data p.h5 "${ARGS[@]}" --restart auto --max-iter 12 --out b.h5 2>err.txt || [ $? = 3 ]
 grep -q "warning: skipping checkpoint '$newest'" err.txt || fail "no warning naming the torn file"
 py "h = h5py.File('b.h5'); assert h.attrs['iterations'] == 12 and len(h['history/loss']) == 12" ||
@@ -20,9 +20,9 @@ py "h = h5py.File('b.h5'); assert h.attrs['iterations'] == 12 and len(h['history
 
 # Another data file, another ridge, another solver: refused, saying what differs.
 cp saved.h5 good.h5
-expect_error 2 "checksum of y (different data)" solve --data q.h5 "${ARGS[@]}" --restart good.h5
-expect_error 2 "--ridge differs (checkpoint 0, now 0.5)" solve --data p.h5 "${ARGS[@]}" \
+expect_error_like 2 "good.h5: checkpoint is of a different problem: checksum of y \(different data\) differs \(checkpoint *, now *\)" solve --data q.h5 "${ARGS[@]}" --restart good.h5
+expect_error 2 "good.h5: checkpoint is of a different problem: --ridge differs (checkpoint 0, now 0.5)" solve --data p.h5 "${ARGS[@]}" \
   --ridge 0.5 --restart good.h5
-expect_error 2 "--solver differs (checkpoint gd, now cg)" solve --data p.h5 --solver cg \
+expect_error 2 "good.h5: checkpoint is of a different problem: --solver differs (checkpoint gd, now cg)" solve --data p.h5 --solver cg \
   --checkpoint-dir ck --restart good.h5
 expect_error 2 "checkpoint 'missing.h5' not found" solve --data p.h5 "${ARGS[@]}" --restart missing.h5

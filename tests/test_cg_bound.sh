@@ -12,5 +12,6 @@ py "X = h5py.File('c.h5')['X'][:]; ev = np.linalg.eigvalsh(X.T @ X / X.shape[0])
 assert kappa >= 0.99e4, kappa
 q = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1); bound = int(np.ceil(np.log(1e-10 / (2 * np.sqrt(kappa))) / np.log(q)))
 a = h5py.File('r.h5').attrs; steps = a['iterations'] - 1   # the first iteration only evaluates the gradient
-print('kappa %.3g: cg took %d steps, bound %d' % (kappa, steps, bound))
-sys.exit(0 if a['converged'] == 1 and steps <= bound else 1)" || fail "cg exceeded its bound"
+ok = a['converged'] == 1 and steps <= bound
+print('kappa %.3g: cg took %d steps, bound %d' % (kappa, steps, bound), file=sys.stderr) if not ok else None
+sys.exit(0 if ok else 1)" || fail "cg exceeded its bound"

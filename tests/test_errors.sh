@@ -13,23 +13,23 @@ py "f = h5py.File('inf.h5', 'w'); f['X'] = np.ones((6, 2)); y = np.ones(6); y[4]
 echo "not hdf5" >text.h5
 printf '[solve]\nfrobnicate = 3\n' >bad.ini
 
-expect_error 2 "cannot open file 'missing.h5'" solve --data missing.h5
+expect_error 2 "cannot open file 'missing.h5': No such file or directory" solve --data missing.h5
 expect_error 2 "cannot open file 'text.h5': not an HDF5 file" solve --data text.h5
 expect_error 2 "ok.h5: dataset /Z not found" solve --data ok.h5 --X /Z
 expect_error 2 "ok.h5: dataset /nope/y not found" solve --data ok.h5 --y /nope/y
 expect_error 2 "rows.h5: /X has 3 rows but /y has 2" solve --data rows.h5
-expect_error 2 "len.h5: /groups has 3 entries, expected 2" solve --data len.h5
+expect_error 2 "len.h5: /groups has 3 entries, expected 2 (one per model column: 2 columns of /X x poly degree 1)" solve --data len.h5
 expect_error 2 "float.h5: /groups must be an integer dataset (found float)" solve --data float.h5
-expect_error 2 "a.h5: /A must be 2 x 2" solve --data a.h5 --sharing matrix
+expect_error 2 "a.h5: /A must be 2 x 2 (one row and column per model column), found 3 x 2" solve --data a.h5 --sharing matrix
 expect_error 2 "nan.h5: dataset /X has a non-finite value (NaN or Inf) in row 5" solve --data nan.h5
 expect_error 2 "inf.h5: dataset /y has a non-finite value (NaN or Inf) in row 4" solve --data inf.h5
-expect_error 2 "unknown option '--frobnicate'" solve --data ok.h5 --frobnicate 3
-expect_error 2 "invalid value 'abc' for --rtol" solve --data ok.h5 --rtol abc
-expect_error 2 "invalid value 'newton' for --solver" solve --data ok.h5 --solver newton
-expect_error 2 "invalid value '-1' for --ridge" solve --data ok.h5 --ridge -1
-expect_error 2 "option --data is required" solve --X /X
-expect_error 2 "bad.ini: unknown key 'frobnicate'" solve bad.ini --data ok.h5
-expect_error 2 "--solver cg needs a sharing matrix that is a symmetric projector" \
+expect_error 2 "solve: unknown option '--frobnicate' (see wshare solve --help)" solve --data ok.h5 --frobnicate 3
+expect_error 2 "solve: invalid value 'abc' for --rtol (expected a number >= 0)" solve --data ok.h5 --rtol abc
+expect_error 2 "solve: invalid value 'newton' for --solver (expected auto|gd|agd|cg|qr|cholesky)" solve --data ok.h5 --solver newton
+expect_error 2 "solve: invalid value '-1' for --ridge (expected a number >= 0)" solve --data ok.h5 --ridge -1
+expect_error 2 "solve: option --data is required" solve --X /X
+expect_error 2 "bad.ini: unknown key 'frobnicate' (keys are the solve option names)" solve bad.ini --data ok.h5
+expect_error 2 "--solver cg needs a sharing matrix that is a symmetric projector (A = A^T = A^2); this one is not: use --solver gd" \
   solve --data nonproj.h5 --sharing matrix --solver cg
 expect_error 2 "unknown command 'frobnicate'" frobnicate
 expect_error 2 "gen: option --rows is required" gen --out x.h5 --cols 3

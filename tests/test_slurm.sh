@@ -6,8 +6,8 @@
 #   tests/test_slurm.sh WSHARE_BINARY WORKDIR
 #
 # Exit: 0 pass, 1 fail, 2 usage, 77 skipped (no usable SLURM/munge/h5py here).
-# Needs: tests/slurm_cluster.sh (private cluster on 127.0.0.1), mpirun, /usr/bin/python3 with
-# h5py + numpy. WORKDIR keeps data, logs and results for inspection.
+# Needs: tests/slurm_cluster.sh (private cluster on 127.0.0.1), mpirun, a python3 with h5py
+# and numpy ($PYTHON). WORKDIR keeps data, logs and results for inspection.
 #
 # Problem size: small data (default 20000 x 20, 5 groups); the run time is set with the gd
 # step instead: step = 1/(F*L), L = largest eigenvalue of the tied Hessian computed here, F
@@ -16,7 +16,7 @@
 #   WSHARE_TEST_NP (2) ranks; WSHARE_TEST_ROWS / _COLS / _GROUPS / _SEED problem;
 #   WSHARE_TEST_RTOL (1e-10); WSHARE_TEST_TARGET (10) seconds of solve wanted;
 #   WSHARE_TEST_STEP_FACTOR fixes F (skips calibration); WSHARE_TEST_JOB_TIMEOUT (240) s;
-#   WSHARE_TEST_KEEP=1 keeps the cluster directory; WSHARE_TEST_PYTHON (/usr/bin/python3).
+#   WSHARE_TEST_KEEP=1 keeps the cluster directory; WSHARE_TEST_PYTHON ($PYTHON).
 set -euo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 WSHARE_BINARY WORKDIR" >&2; exit 2; }
@@ -37,16 +37,19 @@ SEED=${WSHARE_TEST_SEED:-7}
 RTOL=${WSHARE_TEST_RTOL:-1e-10}
 TARGET=${WSHARE_TEST_TARGET:-10}
 JOB_TIMEOUT=${WSHARE_TEST_JOB_TIMEOUT:-240}
-PY=${WSHARE_TEST_PYTHON:-/usr/bin/python3}
+PY=${WSHARE_TEST_PYTHON:-${PYTHON:-python3}}
 
 # Run as if outside any SLURM job: a caller inside a real cluster's job must not leak its
 # SLURM_*/SBATCH_*/SRUN_* settings into our private cluster (or into mpirun's host detection).
 for v in $(env | sed -n 's/^\(\(SLURM\|SBATCH\|SRUN\|SALLOC\)_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 
 T_START=$(date +%s)
+rm -f "$WORK/test.log"
 elapsed() { echo $(( $(date +%s) - T_START )); }
-log() { echo "[test_slurm +$(elapsed)s] $*"; }
+# Progress goes to WORKDIR/test.log, shown only when the test fails (silent on success).
+log() { echo "[test_slurm +$(elapsed)s] $*" >>"$WORK/test.log"; }
 fail() {
+  [ -f "$WORK/test.log" ] && cat "$WORK/test.log" >&2
   echo "FAIL: $*" >&2
   if [ -n "${JOBLOG:-}" ] && [ -f "$JOBLOG" ]; then
     echo "---- last lines of the job log $JOBLOG ----" >&2; tail -n 40 "$JOBLOG" >&2

@@ -1,6 +1,6 @@
 """Benchmark problems for the wshare suite, and the tied-design helpers the peers use.
 
-Every problem is written with h5py in wshare's input layout (SPEC.md section 3):
+Every problem is written with h5py in wshare's input layout (README "File formats"):
 ``/X`` (m x n, float64 or float32, contiguous), ``/y`` (m, same dtype as X),
 ``/groups`` (n, int64; -1 = not shared), ``/w_true`` (n, float64), plus the
 generator's parameters as root attributes.  A file is reused when its attributes
@@ -22,7 +22,7 @@ ROW_BLOCK = 1 << 16  # rows generated / written per slab
 
 # name -> parameters.  rows are divided by 10 in quick mode; columns never change.
 PROBLEMS = {
-    # standard problems (SPEC of the benchmark issue)
+    # the standard problems of the benchmark suite (scripts/bench/README.md)
     "small": dict(kind="gauss", rows=200_000, cols=64, groups=16, noise=0.1, seed=11),
     "medium": dict(kind="gauss", rows=1_000_000, cols=256, groups=64, noise=0.1, seed=12),
     # tied design with condition number >= 1e4 (equal group sizes, correlated columns)
