@@ -5,18 +5,18 @@
 #include <string.h>
 
 #include "commands.h"
-#include "options.h"
+#include "help.h"
 #include "wshare/design.h"
 #include "wshare/h5small.h"
 #include "wshare/reduce.h"
 #include "wshare/stats.h"
 
 static const WsOptionSpec predict_specs[] = {
-    {"model", "RESULT.h5", NULL, "result file of wshare solve"},
-    {"data", "FILE", NULL, "HDF5 data file"},
+    {"model", "RESULT.h5", NULL, "result file of wshare solve (required)"},
+    {"data", "FILE", NULL, "HDF5 data file (required)"},
     {"X", "DATASET", "/X", "design matrix dataset"},
     {"y", "DATASET", NULL, "targets, to report rmse and r2 [default: /y if present]"},
-    {"out", "FILE", NULL, "file to write /y_pred to"},
+    {"out", "FILE", NULL, "file to write /y_pred to (required)"},
     {"quiet", NULL, NULL, "print errors only"},
 };
 
@@ -140,17 +140,35 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
 WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
+  const WsCommand *c = ws_cmd_predict_describe();
   WsOptions *o = NULL;
-  WS_CALL(ws_options_create("predict", predict_specs, sizeof predict_specs / sizeof *predict_specs,
-                            argc, argv, 0, &o));
+  WS_CALL(ws_options_create(c->name, c->specs, c->count, argc, argv, 0, &o));
   WsErr err = WS_OK;
   if (o->help) {
-    if (rank == 0)
-      ws_options_print_help(o, "wshare predict --model RESULT.h5 --data FILE --out FILE",
-                            "Writes /y_pred = X w + b; with targets, also rmse and r2.");
+    if (rank == 0) ws_help_print(stdout, c);
   } else {
     err = predict(o, comm, rank);
   }
   ws_options_destroy(&o);
   return err;
+}
+
+const WsCommand *ws_cmd_predict_describe(void) {
+  static const WsCommand c = {
+      .name = "predict",
+      .summary = "apply a fitted model to data",
+      .synopsis = "wshare predict --model RESULT.h5 --data FILE --out FILE [options]",
+      .about = "Writes /y_pred = X w + b for every row of the data, each rank its own rows (the\n"
+               "model's --poly-degree is applied).  With targets it also reports and stores\n"
+               "rmse and r2.",
+      .specs = predict_specs,
+      .count = sizeof predict_specs / sizeof *predict_specs,
+      .examples =
+          {{"predictions of fit.h5 for the rows of data.h5, with rmse and r2 against its /y",
+            "mpirun -n 4 wshare predict --model fit.h5 --data data.h5 --out pred.h5"},
+           {"the same model on another file with the same columns, printing nothing",
+            "wshare predict --model fit.h5 --data data32.h5 --out pred32.h5 --quiet"}},
+      .run = ws_cmd_predict,
+  };
+  return &c;
 }
