@@ -15,7 +15,18 @@ static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, v
   hid_t t = H5Aget_type(a), s = H5Aget_space(a);
   hssize_t n = H5Sget_simple_extent_npoints(s);
   printf("  %-16s = ", name);
-  if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
+  if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 && n == 1) {
+    /* h5py writes Python strings as variable-length ones. */
+    char *text = NULL;
+    hid_t mem = H5Tget_native_type(t, H5T_DIR_ASCEND);
+    if (H5Aread(a, mem, &text) >= 0 && text) {
+      for (char *c = text; *c; c++)
+        if (*c == '\n') *c = ';';
+      printf("%s", text);
+      H5free_memory(text);
+    }
+    H5Tclose(mem);
+  } else if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
     size_t size = H5Tget_size(t);
     char *buf = calloc(size + 1, 1);
     H5Aread(a, t, buf);
