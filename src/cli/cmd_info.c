@@ -15,25 +15,12 @@ static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, v
   hid_t t = H5Aget_type(a), s = H5Aget_space(a);
   hssize_t n = H5Sget_simple_extent_npoints(s);
   printf("  %-16s = ", name);
-  if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 && n == 1) {
-    /* h5py writes Python strings as variable-length ones. */
-    char *text = NULL;
-    hid_t mem = H5Tget_native_type(t, H5T_DIR_ASCEND);
-    if (H5Aread(a, mem, &text) >= 0 && text) {
-      for (char *c = text; *c; c++)
-        if (*c == '\n') *c = ';';
-      printf("%s", text);
-      H5free_memory(text);
-    }
-    H5Tclose(mem);
-  } else if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
-    size_t size = H5Tget_size(t);
-    char *buf = calloc(size + 1, 1);
-    H5Aread(a, t, buf);
-    for (char *c = buf; *c; c++)
+  char *text = H5Tget_class(t) == H5T_STRING ? ws_describe_attr_text(loc, name) : NULL;
+  if (text) {
+    for (char *c = text; *c; c++)
       if (*c == '\n') *c = ';';
-    printf("%s", buf);
-    free(buf);
+    printf("%s", text);
+    free(text);
   } else if (H5Tget_class(t) == H5T_INTEGER || H5Tget_class(t) == H5T_FLOAT) {
     double *v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
     H5Aread(a, H5T_NATIVE_DOUBLE, v);

@@ -33,10 +33,41 @@ WsFileKind ws_describe_kind(const WsH5File *f) {
 
 /* ---- attributes ---- */
 
+char *ws_describe_attr_text(hid_t obj, const char *name) {
+  if (!has_attr(obj, name)) return NULL;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  hid_t t = a < 0 ? H5I_INVALID_HID : H5Aget_type(a);
+  hid_t space = a < 0 ? H5I_INVALID_HID : H5Aget_space(a);
+  /* One string only: the buffers below hold one. */
+  int single = space >= 0 && H5Sget_simple_extent_npoints(space) == 1;
+  if (space >= 0) H5Sclose(space);
+  char *text = NULL;
+  if (!single) {
+    /* not one string: NULL */
+  } else if (t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
+    /* Variable length, as h5py writes Python strings: HDF5 allocates the copy. */
+    char *vl = NULL;
+    hid_t mem = H5Tget_native_type(t, H5T_DIR_ASCEND);
+    if (H5Aread(a, mem, &vl) >= 0 && vl) {
+      text = strdup(vl);
+      H5free_memory(vl);
+    }
+    H5Tclose(mem);
+  } else if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
+    text = calloc(H5Tget_size(t) + 1, 1);
+    if (text && H5Aread(a, t, text) < 0) {
+      free(text);
+      text = NULL;
+    }
+  }
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  return text;
+}
+
 static void print_str_attr(FILE *out, hid_t file, const char *label, const char *name) {
-  char *value = NULL;
-  if (has_attr(file, name) && ws_h5small_read_attr_str(file, "", name, &value) == WS_OK)
-    fprintf(out, "%s: %s\n", label, value);
+  char *value = ws_describe_attr_text(file, name);
+  if (value) fprintf(out, "%s: %s\n", label, value);
   free(value);
 }
 
@@ -61,8 +92,8 @@ static void print_yes_no(FILE *out, hid_t file, const char *label, const char *n
 
 /* Every line of a multi-line text attribute, indented under a heading. */
 static void print_text_block(FILE *out, hid_t file, const char *heading, const char *name) {
-  char *text = NULL;
-  if (!has_attr(file, name) || ws_h5small_read_attr_str(file, "", name, &text) != WS_OK) {
+  char *text = ws_describe_attr_text(file, name);
+  if (!text) {
     fprintf(out, "%s: (none)\n", heading);
     return;
   }

@@ -23,6 +23,10 @@ WsFileKind ws_describe_kind(const WsH5File *f);
 /* Prints "kind: ..." and the key facts of that kind, one "name: value" line each. */
 void ws_describe_summary(FILE *out, const WsH5File *f, WsFileKind kind);
 
+/* The text of a string attribute of obj, fixed or variable length, as a new malloc'ed
+ * string; NULL when absent, not a string, or more than one. */
+char *ws_describe_attr_text(hid_t obj, const char *name);
+
 /* Every dataset of the file, one line each: "  /name: shape type, storage". */
 void ws_describe_datasets(FILE *out, const WsH5File *f);
 
