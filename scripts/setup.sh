@@ -5,7 +5,7 @@ WSHARE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WSHARE_BUILD=${WSHARE_BUILD:-$WSHARE_ROOT/build}
 WSHARE_PACKAGES=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev
   libhdf5-openmpi-dev hdf5-tools libscalapack-openmpi-dev libopenblas-dev liblapacke-dev
-  libinih-dev python3-numpy python3-h5py python3-scipy)
+  libinih-dev python3-numpy python3-h5py python3-scipy python3-matplotlib)
 
 # ensure_packages PKG...: installs those not yet installed.
 ensure_packages() {
@@ -23,12 +23,12 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# The python3 the tests use: Debian's, where apt-get put numpy and h5py (a python3 found
-# first on PATH, e.g. from pyenv, may lack them).
+# The python3 the tests use: Debian's, where apt-get put numpy, h5py and matplotlib (a
+# python3 found first on PATH, e.g. from pyenv, may lack them).
 test_python() {
   local py
   for py in "$(command -v python3 || true)" /usr/bin/python3; do
-    [ -n "$py" ] && "$py" -c 'import numpy, h5py' 2>/dev/null && { echo "$py"; return; }
+    [ -n "$py" ] && "$py" -c 'import numpy, h5py, matplotlib' 2>/dev/null && { echo "$py"; return; }
   done
   echo python3
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "options.h"
+#include "help.h"
 #include "wshare/dataset.h"
 #include "wshare/h5small.h"
 #include "wshare/rng.h"
@@ -16,10 +16,10 @@
 enum { STREAM_X = 1, STREAM_NOISE, STREAM_W, STREAM_SHUFFLE };
 
 static const WsOptionSpec gen_specs[] = {
-    {"out", "FILE", NULL, "HDF5 file to write"},
-    {"rows", "M", NULL, "number of rows m"},
-    {"cols", "N", NULL, "number of columns (weights) n"},
-    {"groups", "K", NULL, "tie the weights into K groups (writes /groups)"},
+    {"out", "FILE", NULL, "HDF5 file to write (required)"},
+    {"rows", "M", NULL, "number of rows m (required)"},
+    {"cols", "N", NULL, "number of columns (weights) n (required)"},
+    {"groups", "K", NULL, "tie the weights into K groups (writes /groups) [default: no groups]"},
     {"unshared", "FRACTION", "0", "fraction of the weights left untied (group id -1)"},
     {"noise", "S", "0.1", "standard deviation of the noise added to y"},
     {"seed", "N", "0", "random seed"},
@@ -178,16 +178,13 @@ static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
 WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
+  const WsCommand *c = ws_cmd_gen_describe();
   WsOptions *o = NULL;
-  WS_CALL(
-      ws_options_create("gen", gen_specs, sizeof gen_specs / sizeof *gen_specs, argc, argv, 0, &o));
+  WS_CALL(ws_options_create(c->name, c->specs, c->count, argc, argv, 0, &o));
   GenParams g;
   WsErr err = WS_OK;
   if (o->help) {
-    if (rank == 0)
-      ws_options_print_help(o, "wshare gen --out FILE --rows M --cols N [options]",
-                            "Generates X (normal entries), w_true honouring the ties, and "
-                            "y = X w_true + noise, written in parallel.");
+    if (rank == 0) ws_help_print(stdout, c);
   } else {
     err = parse(o, &g);
     double t0 = MPI_Wtime();
@@ -199,4 +196,24 @@ WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
   }
   ws_options_destroy(&o);
   return err;
+}
+
+const WsCommand *ws_cmd_gen_describe(void) {
+  static const WsCommand c = {
+      .name = "gen",
+      .summary = "generate a random weight-shared problem into an HDF5 file",
+      .synopsis = "wshare gen --out FILE --rows M --cols N [options]",
+      .about = "Generates X (standard normal entries), w_true honouring the ties, and\n"
+               "y = X w_true + noise.  Each rank writes its own rows; the file is the same\n"
+               "for any number of ranks.",
+      .specs = gen_specs,
+      .count = sizeof gen_specs / sizeof *gen_specs,
+      .examples = {{"10 000 x 32, eight groups, a quarter of the weights untied",
+                    "wshare gen --out data.h5 --rows 10000 --cols 32 --groups 8 --unshared 0.25"},
+                   {"the same shape stored as float32, written by 4 ranks, another seed",
+                    "mpirun -n 4 wshare gen --out data32.h5 --rows 10000 --cols 32 --groups 8 "
+                    "--unshared 0.25 --dtype f32 --seed 7"}},
+      .run = ws_cmd_gen,
+  };
+  return &c;
 }

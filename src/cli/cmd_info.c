@@ -1,35 +1,12 @@
-/* wshare info FILE: lists datasets (shape, type) and root attributes of any HDF5 file. */
+/* wshare info FILE: the kind of file and its key facts (describe.c), then every dataset
+ * (shape, type, storage) and root attribute. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "commands.h"
-#include "options.h"
-
-static herr_t print_object(hid_t loc, const char *name, const H5O_info_t *info, void *data) {
-  (void)data;
-  if (info->type == H5O_TYPE_GROUP) {
-    if (name[0] != '.') printf("  /%s/  (group)\n", name);
-    return 0;
-  }
-  if (info->type != H5O_TYPE_DATASET) return 0;
-  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-  hid_t s = H5Dget_space(d), t = H5Dget_type(d);
-  hsize_t dims[H5S_MAX_RANK];
-  int nd = H5Sget_simple_extent_dims(s, dims, NULL);
-  const char *kind = H5Tget_class(t) == H5T_FLOAT     ? "float"
-                     : H5Tget_class(t) == H5T_INTEGER ? "int"
-                                                      : "other";
-  printf("  /%-22s %s%zu  ", name, kind, 8 * H5Tget_size(t));
-  if (nd == 0) printf("scalar");
-  for (int i = 0; i < nd; i++)
-    printf("%s%llu", i ? " x " : "", (unsigned long long)dims[i]);
-  printf("\n");
-  H5Tclose(t);
-  H5Sclose(s);
-  H5Dclose(d);
-  return 0;
-}
+#include "describe.h"
+#include "help.h"
 
 static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, void *data) {
   (void)ainfo;
@@ -38,14 +15,12 @@ static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, v
   hid_t t = H5Aget_type(a), s = H5Aget_space(a);
   hssize_t n = H5Sget_simple_extent_npoints(s);
   printf("  %-16s = ", name);
-  if (H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t)) {
-    size_t size = H5Tget_size(t);
-    char *buf = calloc(size + 1, 1);
-    H5Aread(a, t, buf);
-    for (char *c = buf; *c; c++)
+  char *text = H5Tget_class(t) == H5T_STRING ? ws_describe_attr_text(loc, name) : NULL;
+  if (text) {
+    for (char *c = text; *c; c++)
       if (*c == '\n') *c = ';';
-    printf("%s", buf);
-    free(buf);
+    printf("%s", text);
+    free(text);
   } else if (H5Tget_class(t) == H5T_INTEGER || H5Tget_class(t) == H5T_FLOAT) {
     double *v = calloc((size_t)(n > 0 ? n : 1), sizeof *v);
     H5Aread(a, H5T_NATIVE_DOUBLE, v);
@@ -64,29 +39,49 @@ static herr_t print_attr(hid_t loc, const char *name, const H5A_info_t *ainfo, v
 }
 
 WsErr ws_cmd_info(MPI_Comm comm, int argc, char **argv) {
-  static const WsOptionSpec specs[] = {{"dummy-never-used", NULL, NULL, ""}};
+  const WsCommand *c = ws_cmd_info_describe();
   WsOptions *o = NULL;
-  WS_CALL(ws_options_create("info", specs, 0, argc, argv, 0, &o));
+  WS_CALL(ws_options_create(c->name, c->specs, c->count, argc, argv, 0, &o));
   int rank;
   MPI_Comm_rank(comm, &rank);
   WsErr err = WS_OK;
   if (o->help) {
-    if (rank == 0) ws_options_print_help(o, "wshare info FILE", "Describes an HDF5 file.");
+    if (rank == 0) ws_help_print(stdout, c);
   } else if (o->n_positional != 1) {
     err = ws_error_set(WS_ERR_INPUT, "info: expected one FILE argument");
-  } else if (rank == 0) {
-    const char *path = o->positional[0];
-    hid_t f = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : H5I_INVALID_HID;
-    if (f < 0) {
-      err = ws_error_set(WS_ERR_INPUT, "cannot open file '%s' as HDF5", path);
-    } else {
-      printf("%s\ndatasets:\n", path);
-      H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_INC, print_object, NULL, H5O_INFO_BASIC);
-      printf("attributes:\n");
-      H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, NULL, print_attr, NULL);
-      H5Fclose(f);
+  } else {
+    WsH5File *f = NULL;
+    err = ws_h5file_open(o->positional[0], comm, &f);
+    if (!err && rank == 0) {
+      printf("%s\n", f->path);
+      ws_describe_summary(stdout, f, ws_describe_kind(f));
+      printf("all datasets:\n");
+      ws_describe_datasets(stdout, f);
+      printf("all attributes:\n");
+      H5Aiterate2(f->file, H5_INDEX_NAME, H5_ITER_INC, NULL, print_attr, NULL);
     }
+    ws_h5file_close(&f);
   }
   ws_options_destroy(&o);
   return ws_comm_agree(comm, err);
+}
+
+const WsCommand *ws_cmd_info_describe(void) {
+  static const WsCommand c = {
+      .name = "info",
+      .summary = "describe an HDF5 data, result or checkpoint file",
+      .synopsis = "wshare info FILE",
+      .about = "Says what kind of file FILE is (data, result, checkpoint or predictions) and\n"
+               "prints its key facts: for data the shapes, types, storage layout and the\n"
+               "groups; for a result the solver, iterations, convergence, loss and r2; for a\n"
+               "checkpoint whether it is complete, its iteration, its fingerprint and the run\n"
+               "it continues.  Then it lists every dataset and root attribute.",
+      .specs = NULL,
+      .count = 0,
+      .examples = {{"what a data file holds and how it is stored", "wshare info data.h5"},
+                   {"how a fit ended: solver, iterations, convergence, loss, r2",
+                    "wshare info fit.h5"}},
+      .run = ws_cmd_info,
+  };
+  return &c;
 }

@@ -5,54 +5,21 @@
 #include <string.h>
 
 #include "commands.h"
-#include "options.h"
+#include "help.h"
 #include "wshare/design.h"
 #include "wshare/h5small.h"
 #include "wshare/reduce.h"
+#include "wshare/result.h"
 #include "wshare/stats.h"
 
 static const WsOptionSpec predict_specs[] = {
-    {"model", "RESULT.h5", NULL, "result file of wshare solve"},
-    {"data", "FILE", NULL, "HDF5 data file"},
+    {"model", "RESULT.h5", NULL, "result file of wshare solve (required)"},
+    {"data", "FILE", NULL, "HDF5 data file (required)"},
     {"X", "DATASET", "/X", "design matrix dataset"},
     {"y", "DATASET", NULL, "targets, to report rmse and r2 [default: /y if present]"},
-    {"out", "FILE", NULL, "file to write /y_pred to"},
+    {"out", "FILE", NULL, "file to write /y_pred to (required)"},
     {"quiet", NULL, NULL, "print errors only"},
 };
-
-typedef struct {
-  double *w;
-  int64_t n;
-  double intercept;
-  int degree;
-  int fit_intercept; /* decides which R^2 applies (wshare/stats.h) */
-} Model;
-
-static WsErr read_attr_int(const WsH5File *f, const char *name, int fallback, int *value) {
-  double v = fallback;
-  if (H5Aexists(f->file, name) > 0)
-    WS_CALL(ws_comm_agree(f->comm, ws_h5small_read_attr_f64(f->file, f->path, name, &v)));
-  *value = (int)v;
-  return WS_OK;
-}
-
-static WsErr read_model(const char *path, MPI_Comm comm, Model *m) {
-  WsH5File *f = NULL;
-  WS_CALL(ws_h5file_open(path, comm, &f));
-  WsDatasetInfo info;
-  WsErr err = ws_comm_agree(comm, ws_h5file_info(f, "/w", &info));
-  if (!err) {
-    m->n = info.dims[0];
-    m->w = ws_memory_calloc((size_t)m->n, sizeof *m->w);
-    err = ws_comm_agree_alloc(comm, m->w != NULL);
-  }
-  if (!err) err = ws_h5file_read_f64(f, "/w", m->n, m->w);
-  if (!err) err = ws_h5file_read_f64(f, "/intercept", 1, &m->intercept);
-  if (!err) err = read_attr_int(f, "poly_degree", 1, &m->degree);
-  if (!err) err = read_attr_int(f, "fit_intercept", 0, &m->fit_intercept);
-  ws_h5file_close(&f);
-  return err;
-}
 
 static WsErr write_predictions(const char *path, const WsDesign *des, const double *pred,
                                MPI_Comm comm, const double metrics[2], int have_y) {
@@ -77,12 +44,13 @@ static WsErr write_predictions(const char *path, const WsDesign *des, const doub
 }
 
 /* Local: predictions for this rank's rows; sums[0] += sum of squared residuals. */
-static void predict_rows(WsDesign *des, const Model *model, int have_y, double *pred, double *rss) {
+static void predict_rows(WsDesign *des, const WsResultFile *model, int have_y, double *pred,
+                         double *rss) {
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
     int64_t rows = ws_design_slab_rows(des, i0);
     ws_design_rows(des, i0, rows, des->slab);
     for (int64_t i = 0; i < rows; i++) {
-      double v = model->intercept;
+      double v = model->intercept[0];
       for (int j = 0; j < des->n; j++)
         v += des->slab[i * des->n + j] * model->w[j];
       pred[i0 + i] = v;
@@ -95,32 +63,35 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   WS_CALL(ws_options_require(o, "model"));
   WS_CALL(ws_options_require(o, "data"));
   WS_CALL(ws_options_require(o, "out"));
-  Model model = {0};
+  WsResultFile *model = NULL;
   WsH5File *data = NULL;
   WsDesign *des = NULL;
   double *pred = NULL;
-  WsErr err = read_model(ws_options_str(o, "model"), comm, &model);
+  WsErr err = ws_result_read(ws_options_str(o, "model"), comm, &model);
+  if (!err && model->outputs != 1)
+    err = ws_error_set(WS_ERR_INPUT, "%s: /w has %lld outputs; predict takes one",
+                       ws_options_str(o, "model"), (long long)model->outputs);
   if (!err) err = ws_h5file_open(ws_options_str(o, "data"), comm, &data);
   const char *y_name = ws_options_str(o, "y");
   if (!err && !y_name) y_name = ws_h5file_exists(data, "/y") ? "/y" : NULL;
-  WsDesignSource src = {ws_options_str(o, "X"), y_name, model.degree};
+  WsDesignSource src = {ws_options_str(o, "X"), y_name, err ? 1 : model->poly_degree};
   if (!err) err = ws_design_read(data, &src, NULL, &des);
-  if (!err && des->n != model.n)
+  if (!err && des->n != model->n)
     err = ws_error_set(
         WS_ERR_INPUT, "%s: %s gives %d model columns but the model %s has %lld weights", data->path,
-        src.x_name, des->n, ws_options_str(o, "model"), (long long)model.n);
+        src.x_name, des->n, ws_options_str(o, "model"), (long long)model->n);
   if (!err) {
     pred = ws_memory_calloc((size_t)(des->part.count > 0 ? des->part.count : 1), sizeof *pred);
     err = ws_comm_agree_alloc(comm, pred != NULL);
   }
   double rss = 0.0, metrics[2] = {0.0, 0.0};
   if (!err) {
-    predict_rows(des, &model, y_name != NULL, pred, &rss);
+    predict_rows(des, model, y_name != NULL, pred, &rss);
     err = ws_reduce_sum(comm, &rss, 1, NULL);
   }
   if (!err && y_name) {
     metrics[0] = sqrt(rss / (double)des->part.rows);
-    metrics[1] = ws_stats_r2(rss, des->y_sum, des->y_sumsq, des->part.rows, model.fit_intercept);
+    metrics[1] = ws_stats_r2(rss, des->y_sum, des->y_sumsq, des->part.rows, model->fit_intercept);
   }
   if (!err)
     err = write_predictions(ws_options_str(o, "out"), des, pred, comm, metrics, y_name != NULL);
@@ -131,7 +102,7 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
     printf("\n");
   }
   free(pred);
-  free(model.w);
+  ws_result_destroy(&model);
   ws_design_destroy(&des);
   ws_h5file_close(&data);
   return err;
@@ -140,17 +111,35 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
 WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
+  const WsCommand *c = ws_cmd_predict_describe();
   WsOptions *o = NULL;
-  WS_CALL(ws_options_create("predict", predict_specs, sizeof predict_specs / sizeof *predict_specs,
-                            argc, argv, 0, &o));
+  WS_CALL(ws_options_create(c->name, c->specs, c->count, argc, argv, 0, &o));
   WsErr err = WS_OK;
   if (o->help) {
-    if (rank == 0)
-      ws_options_print_help(o, "wshare predict --model RESULT.h5 --data FILE --out FILE",
-                            "Writes /y_pred = X w + b; with targets, also rmse and r2.");
+    if (rank == 0) ws_help_print(stdout, c);
   } else {
     err = predict(o, comm, rank);
   }
   ws_options_destroy(&o);
   return err;
+}
+
+const WsCommand *ws_cmd_predict_describe(void) {
+  static const WsCommand c = {
+      .name = "predict",
+      .summary = "apply a fitted model to data",
+      .synopsis = "wshare predict --model RESULT.h5 --data FILE --out FILE [options]",
+      .about = "Writes /y_pred = X w + b for every row of the data, each rank its own rows (the\n"
+               "model's --poly-degree is applied).  With targets it also reports and stores\n"
+               "rmse and r2.",
+      .specs = predict_specs,
+      .count = sizeof predict_specs / sizeof *predict_specs,
+      .examples =
+          {{"predictions of fit.h5 for the rows of data.h5, with rmse and r2 against its /y",
+            "mpirun -n 4 wshare predict --model fit.h5 --data data.h5 --out pred.h5"},
+           {"the same model on another file with the same columns, printing nothing",
+            "wshare predict --model fit.h5 --data data32.h5 --out pred32.h5 --quiet"}},
+      .run = ws_cmd_predict,
+  };
+  return &c;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "options.h"
+#include "help.h"
 #include "report.h"
 #include "run.h"
 #include "signals.h"
@@ -20,7 +20,7 @@
 #include "wshare/stats.h"
 
 static const WsOptionSpec solve_specs[] = {
-    {"data", "FILE", NULL, "HDF5 data file"},
+    {"data", "FILE", NULL, "HDF5 data file (required)"},
     {"X", "DATASET", "/X", "design matrix dataset (m x n, float64 or float32)"},
     {"y", "DATASET", "/y", "target dataset (m)"},
     {"sharing", "none|groups|matrix", NULL,
@@ -32,7 +32,8 @@ static const WsOptionSpec solve_specs[] = {
     {"rtol", "R", "1e-8", "stop when |A grad L| <= rtol |A grad L(w0)|"},
     {"atol", "A", "0", "... or when |A grad L| <= atol"},
     {"max-iter", "N", "10000", "stop after N iterations (exit 3)"},
-    {"max-time", "SECONDS", NULL, "stop after this many seconds of this run (exit 3)"},
+    {"max-time", "SECONDS", NULL,
+     "stop after this many seconds of this run (exit 3) [default: none]"},
     {"ridge", "LAMBDA", "0", "ridge penalty (lambda/2)|w|^2"},
     {"intercept", NULL, NULL, "fit an unpenalised, unshared intercept"},
     {"standardize", NULL, NULL,
@@ -40,12 +41,12 @@ static const WsOptionSpec solve_specs[] = {
     {"poly-degree", "D", "1", "expand every column x into x, x^2, ..., x^D"},
     {"init", "zeros|uniform|normal|FILE:DATASET", "zeros", "initial weights"},
     {"seed", "N", "0", "seed for --init uniform|normal"},
-    {"checkpoint-dir", "DIR", NULL, "write checkpoints into DIR"},
+    {"checkpoint-dir", "DIR", NULL, "write checkpoints into DIR [default: no checkpoints]"},
     {"checkpoint-every", "N", "0", "checkpoint every N iterations (0: off)"},
     {"checkpoint-seconds", "S", "60", "checkpoint every S seconds (with --checkpoint-dir)"},
     {"checkpoint-keep", "K", "2", "keep the newest K checkpoints"},
     {"restart", "auto|PATH", NULL,
-     "resume from the newest checkpoint in --checkpoint-dir, or from PATH"},
+     "resume from the newest checkpoint in --checkpoint-dir, or from PATH [default: no restart]"},
     {"out", "FILE", "wshare-result.h5", "result file"},
     {"monitor", NULL, NULL, "print every iteration"},
     {"quiet", NULL, NULL, "print errors only"},
@@ -287,25 +288,17 @@ static WsErr solve(SolveRun *r) {
   return outcome.code;
 }
 
-static void print_help(const WsOptions *o) {
-  ws_options_print_help(
-      o, "wshare solve [CONFIG.ini] --data FILE [options]",
-      "Fits least-squares weights with weight sharing (README \"Commands and options\"). "
-      "Exit codes: 0 solved, 1 runtime failure, 2 usage/input error, 3 stopped at "
-      "--max-iter/--max-time, 4 stopped by a signal.");
-}
-
 WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
   SolveRun r;
   memset(&r, 0, sizeof r);
   r.comm = comm;
   MPI_Comm_rank(comm, &r.rank);
   MPI_Comm_size(comm, &r.size);
+  const WsCommand *c = ws_cmd_solve_describe();
   WsOptions *o = NULL;
-  WsErr err = ws_options_create("solve", solve_specs, sizeof solve_specs / sizeof *solve_specs,
-                                argc, argv, 1, &o);
+  WsErr err = ws_options_create(c->name, c->specs, c->count, argc, argv, 1, &o);
   if (!err && o->help) {
-    if (r.rank == 0) print_help(o);
+    if (r.rank == 0) ws_help_print(stdout, c);
     ws_options_destroy(&o);
     return WS_OK;
   }
@@ -331,4 +324,26 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
   free(r.cfg.config);
   ws_options_destroy(&o);
   return err;
+}
+
+const WsCommand *ws_cmd_solve_describe(void) {
+  static const WsCommand c = {
+      .name = "solve",
+      .summary = "fit the weights (gd, agd, cg, qr, cholesky, auto)",
+      .synopsis = "wshare solve [CONFIG.ini] --data FILE [options]",
+      .about = "Fits least-squares weights with weight sharing on every rank's rows.  An INI\n"
+               "file given first supplies options under their long names; the command line\n"
+               "overrides it.  Exit codes: 0 solved, 1 runtime failure, 2 usage or input\n"
+               "error, 3 stopped at --max-iter/--max-time, 4 stopped by a signal.",
+      .specs = solve_specs,
+      .count = sizeof solve_specs / sizeof *solve_specs,
+      .examples = {{"fit data.h5 on 4 ranks with an intercept; auto picks the solver and says why",
+                    "mpirun -n 4 wshare solve --data data.h5 --intercept --out fit.h5"},
+                   {"conjugate gradient with a checkpoint every 20 iterations; the same command "
+                    "run again after an interruption resumes",
+                    "wshare solve --data data32.h5 --solver cg --rtol 1e-10 --checkpoint-dir ckpt "
+                    "--checkpoint-every 20 --restart auto --out fit32.h5"}},
+      .run = ws_cmd_solve,
+  };
+  return &c;
 }

@@ -5,17 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
-
-static void usage(FILE *out) {
-  fprintf(out, "usage: wshare COMMAND [options]   (wshare COMMAND --help for its options)\n\n"
-               "commands:\n"
-               "  gen      generate a random weight-shared problem into an HDF5 file\n"
-               "  solve    fit the weights (gd, agd, cg, qr, cholesky, auto)\n"
-               "  predict  apply a fitted model to data\n"
-               "  info     describe an HDF5 data, result or checkpoint file\n\n"
-               "  --version  print the version\n");
-}
+#include "catalog.h"
+#include "help.h"
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
@@ -31,19 +22,13 @@ int main(int argc, char **argv) {
   } else if (strcmp(cmd, "--version") == 0) {
     if (rank == 0) printf("wshare %s\n", WSHARE_VERSION);
   } else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-    if (rank == 0) usage(stdout);
-  } else if (strcmp(cmd, "gen") == 0) {
-    code = ws_cmd_gen(comm, argc - 2, argv + 2);
-  } else if (strcmp(cmd, "solve") == 0) {
-    code = ws_cmd_solve(comm, argc - 2, argv + 2);
-  } else if (strcmp(cmd, "predict") == 0) {
-    code = ws_cmd_predict(comm, argc - 2, argv + 2);
-  } else if (strcmp(cmd, "info") == 0) {
-    code = ws_cmd_info(comm, argc - 2, argv + 2);
+    if (rank == 0) ws_help_commands(stdout);
+  } else if (ws_catalog_find(cmd)) {
+    code = ws_catalog_find(cmd)->run(comm, argc - 2, argv + 2);
   } else {
     if (rank == 0) {
       if (cmd[0]) fprintf(stderr, "wshare: unknown command '%s'\n", cmd);
-      usage(stderr);
+      ws_help_commands(stderr);
     }
     code = WS_ERR_INPUT;
   }

@@ -119,19 +119,6 @@ void ws_options_destroy(WsOptions **o) {
   *o = NULL;
 }
 
-void ws_options_print_help(const WsOptions *o, const char *synopsis, const char *about) {
-  printf("usage: %s\n\n%s\n\noptions:\n", synopsis, about);
-  for (int i = 0; i < o->count; i++) {
-    const WsOptionSpec *s = &o->specs[i];
-    char left[64];
-    snprintf(left, sizeof left, "--%s%s%s", s->name, s->value ? " " : "", s->value ? s->value : "");
-    printf("  %-30s %s", left, s->help);
-    if (s->def) printf(" [default: %s]", s->def);
-    printf("\n");
-  }
-  printf("  %-30s %s\n", "--help", "show this help");
-}
-
 static int index_of(const WsOptions *o, const char *name) {
   int i = find_spec(o, name, strlen(name));
   if (i < 0) {

@@ -37,7 +37,6 @@ WsErr ws_options_create(const char *command, const WsOptionSpec *specs, int coun
                         char **argv, int allow_config, WsOptions **o);
 /* Frees the options (NULL is ignored) and sets *o to NULL. */
 void ws_options_destroy(WsOptions **o);
-void ws_options_print_help(const WsOptions *o, const char *synopsis, const char *about);
 
 /* Accessors: a bad value is an input error naming the option and the value. */
 const char *ws_options_str(const WsOptions *o, const char *name);

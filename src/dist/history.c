@@ -1,4 +1,5 @@
 #include "wshare/history.h"
+#include "wshare/h5small.h"
 #include "wshare/memory.h"
 
 #include <stdlib.h>
@@ -39,5 +40,15 @@ WsErr ws_history_append(WsHistory *h, double loss, double grad_norm, double seco
   h->loss[h->len - 1] = loss;
   h->grad_norm[h->len - 1] = grad_norm;
   h->seconds[h->len - 1] = seconds;
+  return WS_OK;
+}
+
+WsErr ws_history_read(WsHistory *h, hid_t file, const char *what) {
+  int64_t len = ws_h5small_length(file, "/history/loss");
+  WS_CHECK(len >= 0, WS_ERR_INPUT, "%s: /history/loss missing", what);
+  WS_CALL(ws_history_resize(h, len));
+  WS_CALL(ws_h5small_read_f64(file, what, "/history/loss", h->loss, len));
+  WS_CALL(ws_h5small_read_f64(file, what, "/history/grad_norm", h->grad_norm, len));
+  WS_CALL(ws_h5small_read_f64(file, what, "/history/seconds", h->seconds, len));
   return WS_OK;
 }

@@ -3,6 +3,7 @@
 #include <hdf5.h>
 #include <stdlib.h>
 
+#include "wshare/h5file.h"
 #include "wshare/h5small.h"
 
 static WsErr write_group_values(hid_t f, const WsResult *r) {
@@ -72,4 +73,93 @@ WsErr ws_result_write(const char *path, const WsResult *r, MPI_Comm comm) {
   MPI_Comm_size(comm, &size);
   WsErr err = rank == 0 ? write_file(path, r, size) : WS_OK;
   return ws_comm_agree(comm, err);
+}
+
+/* Attributes of the result: required ones fail with their name, optional ones keep the
+ * value already set. */
+static WsErr read_number(hid_t f, const char *path, const char *name, int required, double *value) {
+  if (!required && H5Aexists(f, name) <= 0) return WS_OK;
+  return ws_h5small_read_attr_f64(f, path, name, value);
+}
+
+static WsErr read_text(hid_t f, const char *path, const char *name, int required, char **value) {
+  if (required || H5Aexists(f, name) > 0) return ws_h5small_read_attr_str(f, path, name, value);
+  WS_ALLOC(*value, 1);
+  return WS_OK;
+}
+
+static WsErr read_attributes(const WsH5File *file, WsResultFile *r) {
+  hid_t f = file->file;
+  const char *path = file->path;
+  double iterations = 0, converged = 0, rows = 0, ranks = 0, degree = 1, intercept = 0, k = 0;
+  WS_CALL(read_text(f, path, "solver", 1, &r->solver));
+  WS_CALL(read_text(f, path, "stop_reason", 1, &r->stop_reason));
+  WS_CALL(read_number(f, path, "iterations", 1, &iterations));
+  WS_CALL(read_number(f, path, "converged", 1, &converged));
+  WS_CALL(read_number(f, path, "loss", 1, &r->loss));
+  WS_CALL(read_number(f, path, "grad_norm", 1, &r->grad_norm));
+  WS_CALL(read_number(f, path, "r2", 1, &r->r2));
+  WS_CALL(read_number(f, path, "rmse", 1, &r->rmse));
+  WS_CALL(read_number(f, path, "rows", 1, &rows));
+  WS_CALL(read_number(f, path, "ranks", 0, &ranks));
+  WS_CALL(read_number(f, path, "poly_degree", 0, &degree));
+  WS_CALL(read_number(f, path, "fit_intercept", 0, &intercept));
+  WS_CALL(read_number(f, path, "learned_groups", 0, &k));
+  WS_CALL(read_text(f, path, "sharing", 0, &r->sharing));
+  WS_CALL(read_text(f, path, "config", 0, &r->config));
+  r->iterations = (int64_t)iterations;
+  r->converged = converged != 0.0;
+  r->rows = (int64_t)rows;
+  r->ranks = (int)ranks;
+  r->poly_degree = (int)degree;
+  r->fit_intercept = intercept != 0.0;
+  r->learned_groups = (int64_t)k;
+  return WS_OK;
+}
+
+static WsErr read_result(const WsH5File *f, WsResultFile *r) {
+  WsDatasetInfo info;
+  WS_CALL(ws_h5file_info(f, "/w", &info));
+  WS_CHECK(info.ndims == 1 || info.ndims == 2, WS_ERR_INPUT, "%s: /w has %d dimensions", f->path,
+           info.ndims);
+  r->n = info.dims[0];
+  r->outputs = info.ndims == 2 ? info.dims[1] : 1;
+  WS_ALLOC(r->w, r->n * r->outputs);
+  WS_ALLOC(r->intercept, r->outputs);
+  WS_CALL(read_attributes(f, r));
+  WS_CALL(ws_history_create(&r->history));
+  return ws_history_read(r->history, f->file, f->path);
+}
+
+WsErr ws_result_read(const char *path, MPI_Comm comm, WsResultFile **out) {
+  *out = NULL;
+  WsH5File *f = NULL;
+  WS_CALL(ws_h5file_open(path, comm, &f));
+  WsResultFile *r = ws_memory_calloc(1, sizeof *r);
+  WsErr err = ws_comm_agree_alloc(comm, r != NULL);
+  if (!err) err = ws_comm_agree(comm, read_result(f, r));
+  /* The vectors through the collective reads, which check their sizes. */
+  if (!err) err = ws_h5file_read_f64(f, "/w", r->n * r->outputs, r->w);
+  if (!err) err = ws_h5file_read_f64(f, "/intercept", r->outputs, r->intercept);
+  ws_h5file_close(&f);
+  if (err) {
+    ws_result_destroy(&r);
+    return err;
+  }
+  *out = r;
+  return WS_OK;
+}
+
+void ws_result_destroy(WsResultFile **r) {
+  if (!r || !*r) return;
+  WsResultFile *x = *r;
+  free(x->w);
+  free(x->intercept);
+  free(x->solver);
+  free(x->stop_reason);
+  free(x->sharing);
+  free(x->config);
+  ws_history_destroy(&x->history);
+  free(x);
+  *r = NULL;
 }

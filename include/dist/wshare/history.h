@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include <hdf5.h>
+
 #include "wshare/error.h"
 
 typedef struct {
@@ -18,5 +20,8 @@ void ws_history_destroy(WsHistory **h);
 WsErr ws_history_append(WsHistory *h, double loss, double grad_norm, double seconds);
 /* Makes room for len entries and sets the length (for restoring from a checkpoint). */
 WsErr ws_history_resize(WsHistory *h, int64_t len);
+/* Local: replaces h by /history/loss, /history/grad_norm and /history/seconds of an open
+ * file; what names the file in messages. */
+WsErr ws_history_read(WsHistory *h, hid_t file, const char *what);
 
 #endif

@@ -1,4 +1,5 @@
-/* The result file (README "File formats"), written by rank 0 (all values are replicated). */
+/* The result file (README "File formats"): written by rank 0 (all values are replicated),
+ * and read back on every rank. */
 #ifndef WSHARE_RESULT_H
 #define WSHARE_RESULT_H
 
@@ -37,5 +38,33 @@ typedef struct {
 
 /* Collective: rank 0 writes path; every rank returns the same status. */
 WsErr ws_result_write(const char *path, const WsResult *r, MPI_Comm comm);
+
+/* A result file read back. */
+typedef struct {
+  int64_t n;         /* weights per output (rows of /w) */
+  int64_t outputs;   /* outputs (columns of /w; 1 for a 1-D /w) */
+  double *w;         /* n x outputs, row-major, merged, original units */
+  double *intercept; /* outputs values (0 when not fitted) */
+  char *solver;      /* the solver that produced the answer */
+  char *stop_reason;
+  char *sharing; /* none, groups, matrix (or learn); "" when absent */
+  char *config;  /* the run's effective configuration */
+  int64_t iterations;
+  int converged;
+  double loss, grad_norm, r2, rmse;
+  int64_t rows;
+  int ranks;
+  int poly_degree;        /* 1 when absent */
+  int fit_intercept;      /* 0 when absent */
+  int64_t learned_groups; /* K chosen by learned sharing; 0 otherwise */
+  WsHistory *history;     /* per iteration (empty for direct solvers) */
+} WsResultFile;
+
+/* Collective over comm: every rank reads the result file at path.  A missing or unreadable
+ * file, dataset or attribute is an input error naming it; every rank returns the same
+ * status, and *out is NULL on failure. */
+WsErr ws_result_read(const char *path, MPI_Comm comm, WsResultFile **out);
+/* Frees what ws_result_read returned (NULL is ignored) and sets *r to NULL; local. */
+void ws_result_destroy(WsResultFile **r);
 
 #endif
