@@ -25,6 +25,9 @@ typedef struct {
   int64_t n;
   double intercept;
   int degree;
+  int terms, basis; /* WsFeaturesTerms, WsFeaturesBasis */
+  double *map;      /* basis other than monomial: map_cols minima, then map_cols maxima */
+  int map_cols;
   int fit_intercept; /* decides which R^2 applies (wshare/stats.h) */
 } Model;
 
@@ -34,6 +37,44 @@ static WsErr read_attr_int(const WsH5File *f, const char *name, int fallback, in
     WS_CALL(ws_comm_agree(f->comm, ws_h5small_read_attr_f64(f->file, f->path, name, &v)));
   *value = (int)v;
   return WS_OK;
+}
+
+/* Collective: a string attribute naming one of names (absent: the first, as models written
+ * before the attribute existed mean); a name this wshare does not know is refused. */
+static WsErr read_attr_choice(const WsH5File *f, const char *name, const char *const *names,
+                              int *value) {
+  *value = 0;
+  if (H5Aexists(f->file, name) <= 0) return WS_OK;
+  char *text = NULL, list[128] = "";
+  WsErr err = ws_h5small_read_attr_str(f->file, f->path, name, &text);
+  for (int c = 0; !err && names[c]; c++) {
+    if (strcmp(text, names[c]) == 0) {
+      *value = c;
+      break;
+    }
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c ? "|" : "", names[c]);
+    if (!names[c + 1])
+      err = ws_error_set(WS_ERR_INPUT,
+                         "%s: attribute %s is '%s', which this wshare does not know "
+                         "(expected %s)",
+                         f->path, name, text, list);
+  }
+  free(text);
+  return ws_comm_agree(f->comm, err);
+}
+
+/* Collective: the model's map of each raw column to [-1, 1] (/poly/min, /poly/max). */
+static WsErr read_map(const WsH5File *f, Model *m) {
+  WsDatasetInfo lo, hi;
+  WS_CALL(ws_comm_agree(f->comm, ws_h5file_info(f, "/poly/min", &lo)));
+  WS_CALL(ws_comm_agree(f->comm, ws_h5file_info(f, "/poly/max", &hi)));
+  WS_CHECK(lo.ndims == 1 && hi.ndims == 1 && lo.dims[0] == hi.dims[0] && lo.dims[0] > 0,
+           WS_ERR_INPUT, "%s: /poly/min and /poly/max must be 1-D of the same length", f->path);
+  m->map_cols = (int)lo.dims[0];
+  m->map = ws_memory_calloc((size_t)2 * m->map_cols, sizeof *m->map);
+  WS_CALL(ws_comm_agree_alloc(f->comm, m->map != NULL));
+  WS_CALL(ws_h5file_read_f64(f, "/poly/min", m->map_cols, m->map));
+  return ws_h5file_read_f64(f, "/poly/max", m->map_cols, m->map + m->map_cols);
 }
 
 static WsErr read_model(const char *path, MPI_Comm comm, Model *m) {
@@ -49,6 +90,9 @@ static WsErr read_model(const char *path, MPI_Comm comm, Model *m) {
   if (!err) err = ws_h5file_read_f64(f, "/w", m->n, m->w);
   if (!err) err = ws_h5file_read_f64(f, "/intercept", 1, &m->intercept);
   if (!err) err = read_attr_int(f, "poly_degree", 1, &m->degree);
+  if (!err) err = read_attr_choice(f, "poly_terms", ws_features_terms_names(), &m->terms);
+  if (!err) err = read_attr_choice(f, "poly_basis", ws_features_basis_names(), &m->basis);
+  if (!err && m->basis != WS_FEATURES_MONOMIAL) err = read_map(f, m);
   if (!err) err = read_attr_int(f, "fit_intercept", 0, &m->fit_intercept);
   ws_h5file_close(&f);
   return err;
@@ -103,7 +147,14 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   if (!err) err = ws_h5file_open(ws_options_str(o, "data"), comm, &data);
   const char *y_name = ws_options_str(o, "y");
   if (!err && !y_name) y_name = ws_h5file_exists(data, "/y") ? "/y" : NULL;
-  WsDesignSource src = {ws_options_str(o, "X"), y_name, model.degree};
+  WsDesignSource src = {.x_name = ws_options_str(o, "X"),
+                        .y_name = y_name,
+                        .degree = model.degree,
+                        .terms = (WsFeaturesTerms)model.terms,
+                        .basis = (WsFeaturesBasis)model.basis,
+                        .map_lo = model.map,
+                        .map_hi = model.map ? model.map + model.map_cols : NULL,
+                        .map_cols = model.map_cols};
   if (!err) err = ws_design_read(data, &src, NULL, &des);
   if (!err && des->n != model.n)
     err = ws_error_set(
@@ -132,6 +183,7 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   }
   free(pred);
   free(model.w);
+  free(model.map);
   ws_design_destroy(&des);
   ws_h5file_close(&data);
   return err;

@@ -19,6 +19,16 @@ static WsErr write_group_values(hid_t f, const WsResult *r) {
   return err;
 }
 
+/* What predict needs to rebuild the model columns: terms, basis and the map of each raw
+ * column to [-1, 1] (README "File formats"). */
+static WsErr write_features(hid_t f, const WsFeatures *feat) {
+  WS_CALL(ws_h5small_attr_str(f, "poly_terms", ws_features_terms_names()[feat->terms]));
+  WS_CALL(ws_h5small_attr_str(f, "poly_basis", ws_features_basis_names()[feat->basis]));
+  if (feat->basis == WS_FEATURES_MONOMIAL) return WS_OK;
+  WS_CALL(ws_h5small_write_f64(f, "/poly/min", feat->lo, feat->n_raw));
+  return ws_h5small_write_f64(f, "/poly/max", feat->hi, feat->n_raw);
+}
+
 static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot create result file '%s'", path);
@@ -58,6 +68,7 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5small_attr_str(f, "config", r->config));
   TRY(ws_h5small_attr_str(f, "wshare_version", WSHARE_VERSION));
   TRY(ws_h5small_attr_i64(f, "poly_degree", r->poly_degree));
+  TRY(write_features(f, r->features));
   TRY(ws_h5small_attr_i64(f, "fit_intercept", r->fit_intercept));
   TRY(ws_h5small_attr_str(f, "sharing", ws_sharing_kind_name(r->sharing->kind)));
 #undef TRY

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "wshare/comm.h"
+#include "wshare/features.h"
 #include "wshare/history.h"
 #include "wshare/sharing.h"
 
@@ -22,6 +23,7 @@ typedef struct {
   double r2, rmse;
   const char *config;
   int poly_degree;
+  const WsFeatures *features; /* terms, basis and map of the model columns */
   int fit_intercept;
   const WsSharing *sharing;
   const double *w; /* sharing->n weights, original units */
