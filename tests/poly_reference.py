@@ -18,7 +18,7 @@ usage:
 Terms: separate = x_j^p column by column, power by power; total = every exponent tuple
 of total degree 1..D, sorted by degree and then in descending lexicographic order.  A
 power p is x^p (monomial), or P_p(t), T_p(t) (numpy.polynomial's legvander, chebvander)
-of t = 2 (x - lo) / (hi - lo) - 1 (t = 0 when hi = lo).
+of t = (x - lo) (2 / (hi - lo)) - 1 (t = 0 when hi = lo).
 """
 import argparse
 import itertools
@@ -44,7 +44,7 @@ def exponents(n_raw, degree, terms):
 def mapped(X, lo, hi):
     width = hi - lo
     safe = np.where(width > 0, width, 1.0)
-    return np.where(width > 0, 2.0 * (X - lo) / safe - 1.0, 0.0)
+    return np.where(width > 0, (X - lo) * (2.0 / safe) - 1.0, 0.0)
 
 
 def design(X, degree, terms, basis, lo=None, hi=None):

@@ -49,7 +49,7 @@ static void set_term(WsFeatures *f, int t, const int *idx, int d) {
     int j = i;
     while (j < d && idx[j] == idx[i])
       j++;
-    f->factor[(int64_t)t * D + nf++] = idx[i] * (D + 1) + (j - i);
+    f->factor[(int64_t)t * D + nf++] = (j - i) * f->n_raw + idx[i];
     i = j;
   }
   f->nf[t] = nf;
@@ -86,19 +86,29 @@ WsErr ws_features_create(int n_raw, int degree, WsFeaturesTerms terms, WsFeature
   f->nf = ws_memory_calloc((size_t)n, sizeof *f->nf);
   f->factor = ws_memory_calloc((size_t)n * degree, sizeof *f->factor);
   f->table = ws_memory_calloc((size_t)n_raw * (degree + 1), sizeof *f->table);
-  int ok = f->nf && f->factor && f->table;
+  f->rec = ws_memory_calloc((size_t)2 * degree, sizeof *f->rec);
+  int ok = f->nf && f->factor && f->table && f->rec;
   if (ok && basis != WS_FEATURES_MONOMIAL) {
     f->lo = ws_memory_calloc((size_t)n_raw, sizeof *f->lo);
     f->hi = ws_memory_calloc((size_t)n_raw, sizeof *f->hi);
-    ok = f->lo && f->hi;
-    if (ok) {
-      memcpy(f->lo, lo, (size_t)n_raw * sizeof *lo);
-      memcpy(f->hi, hi, (size_t)n_raw * sizeof *hi);
+    f->scale = ws_memory_calloc((size_t)n_raw, sizeof *f->scale);
+    f->shift = ws_memory_calloc((size_t)n_raw, sizeof *f->shift);
+    ok = f->lo && f->hi && f->scale && f->shift;
+    for (int j = 0; ok && j < n_raw; j++) {
+      f->lo[j] = lo[j];
+      f->hi[j] = hi[j];
+      f->scale[j] = hi[j] > lo[j] ? 2.0 / (hi[j] - lo[j]) : 0.0;
+      f->shift[j] = hi[j] > lo[j] ? -1.0 : 0.0;
     }
   }
   if (!ok) {
     ws_features_destroy(&f);
     return ws_error_trace(WS_ERR_RUNTIME, __FILE__, __LINE__, __func__);
+  }
+  for (int k = 1; k < degree; k++) {
+    int cheb = basis == WS_FEATURES_CHEBYSHEV;
+    f->rec[k] = cheb ? 2.0 : (2.0 * k + 1.0) / (k + 1.0);
+    f->rec[degree + k] = cheb ? 1.0 : k / (k + 1.0);
   }
   if (terms == WS_FEATURES_TOTAL) {
     total_terms(f);
@@ -106,7 +116,7 @@ WsErr ws_features_create(int n_raw, int degree, WsFeaturesTerms terms, WsFeature
     for (int j = 0; j < n_raw; j++)
       for (int p = 1; p <= degree; p++) {
         f->nf[j * degree + p - 1] = 1;
-        f->factor[(int64_t)(j * degree + p - 1) * degree] = j * (degree + 1) + p;
+        f->factor[(int64_t)(j * degree + p - 1) * degree] = p * n_raw + j;
       }
   }
   *out = f;
@@ -117,9 +127,12 @@ void ws_features_destroy(WsFeatures **f) {
   if (!f || !*f) return;
   free((*f)->lo);
   free((*f)->hi);
+  free((*f)->scale);
+  free((*f)->shift);
   free((*f)->nf);
   free((*f)->factor);
   free((*f)->table);
+  free((*f)->rec);
   free(*f);
   *f = NULL;
 }
@@ -132,30 +145,46 @@ int ws_features_term(const WsFeatures *f, int t, int *cols, int *pows) {
   int D = f->degree;
   for (int i = 0; i < f->nf[t]; i++) {
     int e = f->factor[(int64_t)t * D + i];
-    cols[i] = e / (D + 1);
-    pows[i] = e % (D + 1);
+    cols[i] = e % f->n_raw;
+    pows[i] = e / f->n_raw;
   }
   return f->nf[t];
 }
 
-/* The mapped value: division rather than a precomputed scale, so that lo and hi map to
- * -1 and 1 exactly. */
-static double map_value(const WsFeatures *f, int j, double x) {
-  if (f->basis == WS_FEATURES_MONOMIAL) return x;
-  double width = f->hi[j] - f->lo[j];
-  return width > 0.0 ? 2.0 * (x - f->lo[j]) / width - 1.0 : 0.0;
+/* The mapped value t = (x - lo) scale + shift: x - lo first, which is exact for x near lo
+ * (no cancellation of a large offset); a constant column has scale 0 and shift 0. */
+static inline double map_value(const WsFeatures *f, int j, double x) {
+  return (x - f->lo[j]) * f->scale[j] + f->shift[j];
 }
 
-void ws_features_basis_values(WsFeaturesBasis basis, double t, int degree, double *out) {
-  out[0] = 1.0;
-  out[1] = t;
-  for (int k = 1; k < degree; k++) {
-    if (basis == WS_FEATURES_MONOMIAL)
-      out[k + 1] = out[k] * t;
-    else if (basis == WS_FEATURES_CHEBYSHEV)
-      out[k + 1] = 2.0 * t * out[k] - out[k - 1];
-    else /* Bonnet: (k + 1) P_{k+1} = (2k + 1) t P_k - k P_{k-1} */
-      out[k + 1] = ((2.0 * k + 1.0) * t * out[k] - k * out[k - 1]) / (k + 1.0);
+/* The table of one row: B_p(t_j) at p n_raw + j, power by power across the columns (the
+ * columns are independent, so each power is one vectorisable sweep).  B_{k+1} = a_k t B_k -
+ * b_k B_{k-1} (f->rec: a_k, b_k; Chebyshev 2, 1; Legendre (2k + 1) / (k + 1), k / (k + 1),
+ * Bonnet's recurrence with the division done once), or repeated products for monomials
+ * (x^(k+1) = x^k x, as ws_kernels_poly_expand forms them). */
+static void row_table(const WsFeatures *f, const double *x) {
+  int n_raw = f->n_raw, D = f->degree;
+  double *one = f->table, *t = f->table + n_raw;
+  for (int j = 0; j < n_raw; j++)
+    one[j] = 1.0;
+  if (f->basis == WS_FEATURES_MONOMIAL) {
+    for (int j = 0; j < n_raw; j++)
+      t[j] = x[j];
+    for (int k = 1; k < D; k++) {
+      const double *bk = f->table + (int64_t)k * n_raw;
+      double *next = f->table + (int64_t)(k + 1) * n_raw;
+      for (int j = 0; j < n_raw; j++)
+        next[j] = bk[j] * t[j];
+    }
+    return;
+  }
+  for (int j = 0; j < n_raw; j++)
+    t[j] = map_value(f, j, x[j]);
+  for (int k = 1; k < D; k++) {
+    const double *bk = f->table + (int64_t)k * n_raw, *prev = bk - n_raw;
+    double *next = f->table + (int64_t)(k + 1) * n_raw, a = f->rec[k], b = f->rec[D + k];
+    for (int j = 0; j < n_raw; j++)
+      next[j] = a * t[j] * bk[j] - b * prev[j];
   }
 }
 
@@ -169,16 +198,21 @@ void ws_features_expand(WsFeatures *f, int64_t rows, const double *raw, double *
     ws_kernels_poly_expand(rows, n_raw, D, raw, out);
     return;
   }
+  const double *tab = f->table;
   for (int64_t i = 0; i < rows; i++) {
-    const double *x = raw + i * n_raw;
-    for (int j = 0; j < n_raw; j++)
-      ws_features_basis_values(f->basis, map_value(f, j, x[j]), D, f->table + (int64_t)j * (D + 1));
+    row_table(f, raw + i * n_raw);
     double *o = out + i * n;
+    if (f->terms == WS_FEATURES_SEPARATE) {
+      for (int j = 0; j < n_raw; j++)
+        for (int p = 1; p <= D; p++)
+          o[j * D + p - 1] = tab[(int64_t)p * n_raw + j];
+      continue;
+    }
     for (int t = 0; t < n; t++) {
       const int *fac = f->factor + (int64_t)t * D;
-      double v = f->table[fac[0]];
+      double v = tab[fac[0]];
       for (int k = 1; k < f->nf[t]; k++)
-        v *= f->table[fac[k]];
+        v *= tab[fac[k]];
       o[t] = v;
     }
   }
@@ -204,9 +238,14 @@ static void basis_values_dd(WsFeaturesBasis basis, double t, int degree, WsDD *o
 }
 
 void ws_features_expand_dd(const WsFeatures *f, const double *raw, WsDD *table, WsDD *out) {
-  int D = f->degree;
-  for (int j = 0; j < f->n_raw; j++)
-    basis_values_dd(f->basis, map_value(f, j, raw[j]), D, table + (int64_t)j * (D + 1));
+  int n_raw = f->n_raw, D = f->degree;
+  WsDD col[WS_FEATURES_MAX_DEGREE + 1];
+  for (int j = 0; j < n_raw; j++) {
+    double t = f->basis == WS_FEATURES_MONOMIAL ? raw[j] : map_value(f, j, raw[j]);
+    basis_values_dd(f->basis, t, D, col);
+    for (int p = 0; p <= D; p++)
+      table[(int64_t)p * n_raw + j] = col[p];
+  }
   for (int t = 0; t < f->n; t++) {
     const int *fac = f->factor + (int64_t)t * D;
     WsDD v = table[fac[0]];

@@ -7,8 +7,9 @@
  * column, power by power; with WS_FEATURES_TOTAL every monomial of total degree 1..D in
  * graded lexicographic order (for x, z and D = 2: x, z, x^2, xz, z^2).  In the monomial
  * basis a power p of x is x^p itself; in the Legendre and Chebyshev bases it is P_p(t) or
- * T_p(t) of t, x mapped to [-1, 1] by t = 2 (x - lo) / (hi - lo) - 1 with the column's
- * bounds lo, hi (t = 0 for a constant column), so x^a z^b stands for B_a(t_x) B_b(t_z).
+ * T_p(t) of t, x mapped to [-1, 1] by t = (x - lo) (2 / (hi - lo)) - 1 in double with the
+ * column's bounds lo, hi (t = 0 for a constant column), so x^a z^b stands for
+ * B_a(t_x) B_b(t_z).
  * Basis values come from the three-term recurrences, never from pow. */
 #ifndef WSHARE_FEATURES_H
 #define WSHARE_FEATURES_H
@@ -35,9 +36,12 @@ typedef struct {
   int n;         /* model columns (terms) */
   double *lo;    /* n_raw bounds of the map to [-1, 1]; NULL in the monomial basis */
   double *hi;    /* n_raw */
+  double *scale; /* n_raw: 2 / (hi - lo), 0 for a constant column */
+  double *shift; /* n_raw: -1, 0 for a constant column */
   int *nf;       /* n: number of factors of each term (1 .. degree) */
   int *factor;   /* n x degree: factor i of term t is table entry factor[t * degree + i] */
-  double *table; /* n_raw x (degree + 1) scratch: B_p(t_j) at j * (degree + 1) + p */
+  double *table; /* (degree + 1) x n_raw scratch: B_p(t_j) at p * n_raw + j */
+  double *rec;   /* 2 x degree: the recurrence's coefficients a_k, then b_k */
 } WsFeatures;
 
 /* The names of the choices, NULL-terminated and in the order of the enums (option values,
@@ -72,9 +76,6 @@ void ws_features_expand(WsFeatures *f, int64_t rows, const double *raw, double *
  * t itself is computed in double, as in ws_features_expand).  table holds n_raw x
  * (degree + 1) values of scratch. */
 void ws_features_expand_dd(const WsFeatures *f, const double *raw, WsDD *table, WsDD *out);
-
-/* B_0(t) .. B_degree(t) of a basis into out (degree + 1 values), by recurrence. */
-void ws_features_basis_values(WsFeaturesBasis basis, double t, int degree, double *out);
 
 /* lo[j] = min(lo[j], column j), hi[j] = max(hi[j], column j) over rows of X (row-major,
  * n_raw columns, float when is_f32, else double). */
