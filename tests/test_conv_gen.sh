@@ -66,3 +66,11 @@ expect_error 2 "gen: convolution: the 1 x 5 kernel does not fit the 1 x 4 input"
   gen --out x.h5 --rows 5 --cols 4 --pattern conv1d --kernel 5
 expect_error 2 "gen: invalid value 'conv3d' for --pattern (expected random|conv1d|conv2d)" \
   gen --out x.h5 --rows 5 --cols 4 --pattern conv3d
+
+# The picture of the tie pattern (scripts/conv-tie-picture): one line per input, the kernel
+# entry or '.' for each output, as /groups says.
+"$PYTHON" "$TESTS_DIR/../scripts/conv-tie-picture" c1-1.h5 >picture.txt || fail "conv-tie-picture"
+py "g = h5py.File('c1-1.h5')['groups'][:]; lines = open('picture.txt').read().splitlines()[1:]
+sym = '0123456789abcdefghijklmnopqrstuvwxyz'
+assert lines == [''.join(sym[e] if e >= 0 else '.' for e in row) for row in g], lines[:3]" ||
+  fail "conv-tie-picture does not show /groups"
