@@ -22,6 +22,9 @@ WsErr ws_features_count(int n_raw, int degree, WsFeaturesTerms terms, int *n) {
            "polynomial features: %d columns to degree %d (need at least one column and a degree "
            "of 1 to %d)",
            n_raw, degree, WS_FEATURES_MAX_DEGREE);
+  /* The basis table of a row, (degree + 1) x n_raw, is indexed by int. */
+  WS_CHECK((int64_t)(degree + 1) * n_raw <= INT_MAX, WS_ERR_INPUT,
+           "polynomial features: %d columns to degree %d are too many", n_raw, degree);
   if (terms == WS_FEATURES_SEPARATE) {
     WS_CHECK((int64_t)n_raw * degree <= INT_MAX, WS_ERR_INPUT,
              "--poly-degree %d: %d columns give %lld model columns, more than %d", degree, n_raw,

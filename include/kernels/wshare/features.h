@@ -50,7 +50,8 @@ const char *const *ws_features_terms_names(void);
 const char *const *ws_features_basis_names(void);
 
 /* Local: the number of model columns of n_raw raw columns to degree D (n_raw D, or
- * C(n_raw + D, D) - 1 for total terms) into *n; an input error when it exceeds INT_MAX. */
+ * C(n_raw + D, D) - 1 for total terms) into *n; an input error when it, or the basis table
+ * of a row, (D + 1) n_raw, exceeds INT_MAX. */
 WsErr ws_features_count(int n_raw, int degree, WsFeaturesTerms terms, int *n);
 
 /* Local: the terms of n_raw raw columns to degree D in the given basis.  lo and hi (n_raw
@@ -67,14 +68,15 @@ int ws_features_identity(const WsFeatures *f);
 int ws_features_term(const WsFeatures *f, int t, int *cols, int *pows);
 
 /* Expands rows of raw values (rows x n_raw, row-major) into model columns (rows x n).  The
- * raw rows may sit at the tail of out (raw == out + rows (n - n_raw)): row i is read whole
- * before row i of out is written.  Uses f's scratch table. */
+ * raw rows may sit at the tail of out (raw == out + rows (n - n_raw)): output row i ends
+ * before raw row i + 1 starts, and no value of raw row i is overwritten before it is read.
+ * Uses f's scratch table. */
 void ws_features_expand(WsFeatures *f, int64_t rows, const double *raw, double *out);
 
 /* The same for one row in double-double (the qr solver's exact design): products and
  * recurrences in double-double from the stored x (monomials) or the mapped t (other bases;
- * t itself is computed in double, as in ws_features_expand).  table holds n_raw x
- * (degree + 1) values of scratch. */
+ * t itself is computed in double, as in ws_features_expand).  table holds (degree + 1) x
+ * n_raw values of scratch. */
 void ws_features_expand_dd(const WsFeatures *f, const double *raw, WsDD *table, WsDD *out);
 
 /* lo[j] = min(lo[j], column j), hi[j] = max(hi[j], column j) over rows of X (row-major,
