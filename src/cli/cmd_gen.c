@@ -1,7 +1,9 @@
-/* wshare gen: a random weight-shared problem.  Every value comes from a counter-based
- * generator indexed by (seed, row, column), so each rank writes its own block of rows and
- * the file is the same for any number of ranks. */
+/* wshare gen: a random weight-shared problem, or a convolution layer written as a dense
+ * layer (--pattern conv1d|conv2d; the tie pattern is wshare/conv.h's).  Every value comes
+ * from a counter-based generator indexed by (seed, row, column), so each rank writes its
+ * own block of rows and the file is the same for any number of ranks. */
 #include <hdf5.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +11,13 @@
 
 #include "commands.h"
 #include "help.h"
+#include "wshare/conv.h"
 #include "wshare/dataset.h"
 #include "wshare/h5small.h"
 #include "wshare/rng.h"
 
-enum { STREAM_X = 1, STREAM_NOISE, STREAM_W, STREAM_SHUFFLE };
+enum { STREAM_X = 1, STREAM_NOISE, STREAM_W, STREAM_SHUFFLE, STREAM_BIAS };
+enum { PATTERN_RANDOM, PATTERN_CONV1D, PATTERN_CONV2D };
 
 static const WsOptionSpec gen_specs[] = {
     {"out", "FILE", NULL, "HDF5 file to write (required)"},
@@ -24,12 +28,22 @@ static const WsOptionSpec gen_specs[] = {
     {"noise", "S", "0.1", "standard deviation of the noise added to y"},
     {"seed", "N", "0", "random seed"},
     {"dtype", "f64|f32", "f64", "storage type of X and y"},
+    {"pattern", "random|conv1d|conv2d", "random",
+     "random ties, or a convolution layer written as a dense layer (writes /Y, n x q /groups)"},
+    {"kernel", "K[,K2]", NULL,
+     "conv: kernel width K (conv2d: K x K2, K2 = K if omitted) [default: 3]"},
+    {"stride", "S", NULL, "conv: stride (both directions) [default: 1]"},
+    {"channels", "C", NULL, "conv: input channels (n = C x height x cols inputs) [default: 1]"},
+    {"filters", "F", NULL, "conv: filters [default: 1]"},
+    {"height", "H", NULL, "conv2d: image height [default: --cols]"},
 };
 
 typedef struct {
   int64_t rows, cols, groups, seed;
   double unshared, noise;
   int f32;
+  int pattern;
+  WsConv conv; /* conv1d, conv2d */
 } GenParams;
 
 /* Group ids: a seeded shuffle of the weights; the first round(unshared n) get -1, the rest
@@ -61,6 +75,64 @@ static WsErr make_groups(const GenParams *g, int64_t *ids, double *w_true) {
   return WS_OK;
 }
 
+/* A conv option's value (def when not given), at least 1 and an int. */
+static WsErr conv_int(const WsOptions *o, const char *name, int64_t def, int *out) {
+  int64_t v = def;
+  if (ws_options_str(o, name)) WS_CALL(ws_options_int(o, name, 1, &v));
+  WS_CHECK(v <= INT_MAX, WS_ERR_INPUT, "gen: invalid value for --%s (at most %d)", name, INT_MAX);
+  *out = (int)v;
+  return WS_OK;
+}
+
+/* --kernel K or K,K2 (K2 only for conv2d, K2 = K when omitted). */
+static WsErr parse_kernel(const WsOptions *o, int conv2d, int *k, int *k2) {
+  const char *v = ws_options_str(o, "kernel");
+  *k = *k2 = 3;
+  if (!v) return WS_OK;
+  char *end;
+  long long a = strtoll(v, &end, 10), b = a;
+  if (*end == ',' && end[1]) b = strtoll(end + 1, &end, 10);
+  WS_CHECK(*end == '\0' && end != v && a >= 1 && b >= 1 && a <= INT_MAX && b <= INT_MAX,
+           WS_ERR_INPUT, "gen: invalid value '%s' for --kernel (expected K or K,K2, integers >= 1)",
+           v);
+  WS_CHECK(conv2d || !strchr(v, ','), WS_ERR_INPUT,
+           "gen: --kernel K,K2 applies to --pattern conv2d (conv1d has a width K only)");
+  *k = (int)a;
+  *k2 = (int)b;
+  return WS_OK;
+}
+
+/* The convolution options apply to the conv patterns only, and --groups, --unshared to the
+ * random one. */
+static WsErr parse_conv(const WsOptions *o, GenParams *g) {
+  static const char *const conv_only[] = {"kernel", "stride", "channels", "filters", "height"};
+  if (g->pattern == PATTERN_RANDOM) {
+    for (size_t i = 0; i < sizeof conv_only / sizeof *conv_only; i++)
+      WS_CHECK(!ws_options_str(o, conv_only[i]), WS_ERR_INPUT,
+               "gen: --%s applies to --pattern conv1d|conv2d", conv_only[i]);
+    return WS_OK;
+  }
+  WS_CHECK(g->groups == 0 && g->unshared == 0.0, WS_ERR_INPUT,
+           "gen: --%s applies to --pattern random (a convolution's ties are its kernel's)",
+           g->groups ? "groups" : "unshared");
+  int conv2d = g->pattern == PATTERN_CONV2D;
+  WS_CHECK(conv2d || !ws_options_str(o, "height"), WS_ERR_INPUT,
+           "gen: --height applies to --pattern conv2d");
+  int k = 3, k2 = 3, stride = 1, channels = 1, filters = 1, height = 1, width;
+  WS_CALL(parse_kernel(o, conv2d, &k, &k2));
+  WS_CALL(conv_int(o, "stride", 1, &stride));
+  WS_CALL(conv_int(o, "channels", 1, &channels));
+  WS_CALL(conv_int(o, "filters", 1, &filters));
+  WS_CALL(conv_int(o, "height", conv2d ? g->cols : 1, &height));
+  WS_CHECK(g->cols <= INT_MAX, WS_ERR_INPUT, "gen: invalid value for --cols (at most %d)", INT_MAX);
+  width = (int)g->cols;
+  /* conv1d: a 1 x K kernel on a 1 x cols input; conv2d: K x K2 on height x cols. */
+  WsErr err = conv2d ? ws_conv_init(&g->conv, channels, height, width, filters, k, k2, stride)
+                     : ws_conv_init(&g->conv, channels, 1, width, filters, 1, k, stride);
+  if (err) return ws_error_prefix(err, "gen");
+  return WS_OK;
+}
+
 static WsErr parse(const WsOptions *o, GenParams *g) {
   WS_CALL(ws_options_require(o, "out"));
   WS_CALL(ws_options_int(o, "rows", 1, &g->rows));
@@ -73,7 +145,9 @@ static WsErr parse(const WsOptions *o, GenParams *g) {
   WS_CALL(ws_options_int(o, "seed", 0, &g->seed));
   static const char *const dtypes[] = {"f64", "f32", NULL};
   WS_CALL(ws_options_choice(o, "dtype", dtypes, &g->f32));
-  return WS_OK;
+  static const char *const patterns[] = {"random", "conv1d", "conv2d", NULL};
+  WS_CALL(ws_options_choice(o, "pattern", patterns, &g->pattern));
+  return parse_conv(o, g);
 }
 
 static hid_t create_dataset(const WsH5File *f, const char *name, hid_t type, int nd,
@@ -112,14 +186,26 @@ static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double
 
 static WsErr write_attributes(const WsH5File *f, const GenParams *g) {
   /* Attribute writes are collective in parallel HDF5: every rank writes the same values. */
+  static const char *const patterns[] = {"random", "conv1d", "conv2d"};
   WS_CALL(ws_h5small_attr_i64(f->file, "rows", g->rows));
   WS_CALL(ws_h5small_attr_i64(f->file, "cols", g->cols));
-  WS_CALL(ws_h5small_attr_i64(f->file, "groups", g->groups));
-  WS_CALL(ws_h5small_attr_f64(f->file, "unshared", g->unshared));
   WS_CALL(ws_h5small_attr_f64(f->file, "noise", g->noise));
   WS_CALL(ws_h5small_attr_i64(f->file, "seed", g->seed));
   WS_CALL(ws_h5small_attr_str(f->file, "dtype", g->f32 ? "f32" : "f64"));
   WS_CALL(ws_h5small_attr_str(f->file, "generator", "wshare gen " WSHARE_VERSION));
+  WS_CALL(ws_h5small_attr_str(f->file, "pattern", patterns[g->pattern]));
+  if (g->pattern == PATTERN_RANDOM) {
+    WS_CALL(ws_h5small_attr_i64(f->file, "groups", g->groups));
+    return ws_h5small_attr_f64(f->file, "unshared", g->unshared);
+  }
+  const WsConv *cv = &g->conv;
+  const char *names[] = {"channels",      "height",       "width",         "filters",
+                         "kernel_height", "kernel_width", "stride",        "outputs",
+                         "out_height",    "out_width",    "kernel_entries"};
+  int64_t values[] = {cv->channels, cv->height, cv->width, cv->filters, cv->kh,     cv->kw,
+                      cv->stride,   cv->q,      cv->out_h, cv->out_w,   cv->entries};
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++)
+    WS_CALL(ws_h5small_attr_i64(f->file, names[i], values[i]));
   return WS_OK;
 }
 
@@ -175,6 +261,117 @@ static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
   return err;
 }
 
+/* The buffers of a conv problem on one rank. */
+typedef struct {
+  double *kernel, *bias; /* entries; filters */
+  double *X, *Y;         /* count x n, count x q, in double (X rounded to f32 first if asked) */
+  float *Xf, *Yf;        /* the same stored as f32 */
+  int64_t *ids, *taps;   /* this rank's block of the n x q groups; 2 x taps scratch */
+} ConvBuffers;
+
+static void conv_free(ConvBuffers *b) {
+  void *all[] = {b->kernel, b->bias, b->X, b->Y, b->Xf, b->Yf, b->ids, b->taps};
+  for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+    free(all[i]);
+}
+
+/* Local: the kernel, biases, X and Y = X W + b + noise of this rank's rows, its block of
+ * the group ids. */
+static void conv_fill(const GenParams *g, const WsPartition *part, const WsPartition *gpart,
+                      ConvBuffers *b) {
+  const WsConv *cv = &g->conv;
+  uint64_t seed = (uint64_t)g->seed, n = (uint64_t)cv->n, q = (uint64_t)cv->q;
+  for (int64_t e = 0; e < cv->entries; e++)
+    b->kernel[e] = ws_rng_normal(seed, STREAM_W, (uint64_t)e);
+  for (int f = 0; f < cv->filters; f++)
+    b->bias[f] = ws_rng_normal(seed, STREAM_BIAS, (uint64_t)f);
+  for (int64_t i = 0; i < part->count; i++) {
+    uint64_t row = (uint64_t)(part->start + i);
+    for (uint64_t j = 0; j < n; j++) {
+      double x = ws_rng_normal(seed, STREAM_X, row * n + j);
+      b->X[i * (int64_t)n + (int64_t)j] = g->f32 ? (float)x : x; /* Y from the stored X */
+    }
+  }
+  ws_conv_forward(cv, part->count, b->X, b->kernel, b->bias, b->Y, b->taps);
+  for (int64_t i = 0; i < part->count; i++) {
+    uint64_t row = (uint64_t)(part->start + i);
+    for (uint64_t o = 0; o < q; o++)
+      b->Y[i * (int64_t)q + (int64_t)o] +=
+          g->noise * ws_rng_normal(seed, STREAM_NOISE, row * q + o);
+  }
+  if (g->f32) {
+    for (int64_t k = 0; k < part->count * (int64_t)n; k++)
+      b->Xf[k] = (float)b->X[k];
+    for (int64_t k = 0; k < part->count * (int64_t)q; k++)
+      b->Yf[k] = (float)b->Y[k];
+  }
+  ws_conv_groups(cv, gpart->start, gpart->count, b->ids, b->taps);
+}
+
+/* Collective: /X, /Y (m x q), /groups (n x q; each rank writes a block of its rows),
+ * /w_true (the kernel entries) and /b_true (one bias per filter). */
+static WsErr generate_conv(MPI_Comm comm, const GenParams *g, const char *path) {
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  const WsConv *cv = &g->conv;
+  WsPartition part = ws_partition_rows(g->rows, rank, size),
+              gpart = ws_partition_rows(cv->n, rank, size);
+  size_t rows = (size_t)(part.count > 0 ? part.count : 1);
+  ConvBuffers b = {0};
+  b.kernel = ws_memory_calloc((size_t)cv->entries, sizeof *b.kernel);
+  b.bias = ws_memory_calloc((size_t)cv->filters, sizeof *b.bias);
+  b.X = ws_memory_calloc(rows * (size_t)cv->n, sizeof *b.X);
+  b.Y = ws_memory_calloc(rows * (size_t)cv->q, sizeof *b.Y);
+  b.ids =
+      ws_memory_calloc((size_t)(gpart.count > 0 ? gpart.count : 1) * (size_t)cv->q, sizeof *b.ids);
+  b.taps = ws_memory_calloc((size_t)(2 * cv->taps), sizeof *b.taps);
+  int ok = b.kernel && b.bias && b.X && b.Y && b.ids && b.taps;
+  if (ok && g->f32) {
+    b.Xf = ws_memory_calloc(rows * (size_t)cv->n, sizeof *b.Xf);
+    b.Yf = ws_memory_calloc(rows * (size_t)cv->q, sizeof *b.Yf);
+    ok = b.Xf && b.Yf;
+  }
+  WsErr err = ws_comm_agree_alloc(comm, ok);
+  if (err) {
+    conv_free(&b);
+    return err;
+  }
+  conv_fill(g, &part, &gpart, &b);
+
+  WsH5File *f = NULL;
+  err = ws_h5file_create(path, comm, &f);
+  if (err) {
+    conv_free(&b);
+    return err;
+  }
+  hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+  hsize_t xdims[2] = {(hsize_t)g->rows, (hsize_t)cv->n},
+          ydims[2] = {(hsize_t)g->rows, (hsize_t)cv->q};
+  hsize_t gdims[2] = {(hsize_t)cv->n, (hsize_t)cv->q}, edims[1] = {(hsize_t)cv->entries},
+          fdims[1] = {(hsize_t)cv->filters};
+  hid_t d[5] = {create_dataset(f, "/X", type, 2, xdims), create_dataset(f, "/Y", type, 2, ydims),
+                create_dataset(f, "/groups", H5T_STD_I64LE, 2, gdims),
+                create_dataset(f, "/w_true", H5T_IEEE_F64LE, 1, edims),
+                create_dataset(f, "/b_true", H5T_IEEE_F64LE, 1, fdims)};
+  for (int i = 0; i < 5 && !err; i++)
+    if (d[i] < 0) err = ws_error_set(WS_ERR_RUNTIME, "%s: cannot create datasets", path);
+  if (!err) err = ws_dataset_write_rows(f, d[0], &part, cv->n, mem, g->f32 ? (void *)b.Xf : b.X);
+  if (!err) err = ws_dataset_write_rows(f, d[1], &part, cv->q, mem, g->f32 ? (void *)b.Yf : b.Y);
+  if (!err) err = ws_dataset_write_rows(f, d[2], &gpart, cv->q, H5T_NATIVE_INT64, b.ids);
+  /* The small vectors are the same on every rank: written as one "row" from rank 0. */
+  WsPartition whole = ws_partition_rows(1, rank, size);
+  if (!err) err = ws_dataset_write_rows(f, d[3], &whole, cv->entries, H5T_NATIVE_DOUBLE, b.kernel);
+  if (!err) err = ws_dataset_write_rows(f, d[4], &whole, cv->filters, H5T_NATIVE_DOUBLE, b.bias);
+  if (!err) err = ws_comm_agree(comm, write_attributes(f, g));
+  for (int i = 0; i < 5; i++)
+    if (d[i] >= 0) H5Dclose(d[i]);
+  ws_h5file_close(&f);
+  conv_free(&b);
+  return err;
+}
+
 WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
@@ -188,11 +385,19 @@ WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
   } else {
     err = parse(o, &g);
     double t0 = MPI_Wtime();
-    if (!err) err = generate(comm, &g, ws_options_str(o, "out"));
-    if (!err && rank == 0)
-      printf("wshare gen: wrote %s (%lld x %lld %s, %lld groups) in %.2f s\n",
-             ws_options_str(o, "out"), (long long)g.rows, (long long)g.cols, g.f32 ? "f32" : "f64",
-             (long long)g.groups, MPI_Wtime() - t0);
+    const char *out = ws_options_str(o, "out");
+    if (!err)
+      err = g.pattern == PATTERN_RANDOM ? generate(comm, &g, out) : generate_conv(comm, &g, out);
+    const WsConv *cv = &g.conv;
+    if (!err && rank == 0 && g.pattern == PATTERN_RANDOM)
+      printf("wshare gen: wrote %s (%lld x %lld %s, %lld groups) in %.2f s\n", out,
+             (long long)g.rows, (long long)g.cols, g.f32 ? "f32" : "f64", (long long)g.groups,
+             MPI_Wtime() - t0);
+    else if (!err && rank == 0)
+      printf("wshare gen: wrote %s (%lld x %lld %s, %lld outputs: %d filters of %d x %d x %d, "
+             "stride %d) in %.2f s\n",
+             out, (long long)g.rows, (long long)cv->n, g.f32 ? "f32" : "f64", (long long)cv->q,
+             cv->filters, cv->channels, cv->kh, cv->kw, cv->stride, MPI_Wtime() - t0);
   }
   ws_options_destroy(&o);
   return err;

@@ -74,7 +74,15 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   if (!err) err = ws_h5file_open(ws_options_str(o, "data"), comm, &data);
   const char *y_name = ws_options_str(o, "y");
   if (!err && !y_name) y_name = ws_h5file_exists(data, "/y") ? "/y" : NULL;
-  WsDesignSource src = {ws_options_str(o, "X"), y_name, err ? 1 : model->poly_degree};
+  WsDesignSource src = {.x_name = ws_options_str(o, "X"), .y_name = y_name, .degree = 1};
+  if (!err) {
+    src.degree = model->poly_degree;
+    src.terms = model->poly_terms;
+    src.basis = model->poly_basis;
+    src.map_lo = model->poly_min;
+    src.map_hi = model->poly_max;
+    src.map_cols = model->poly_cols;
+  }
   if (!err) err = ws_design_read(data, &src, NULL, &des);
   if (!err && des->n != model->n)
     err = ws_error_set(
@@ -130,8 +138,8 @@ const WsCommand *ws_cmd_predict_describe(void) {
       .summary = "apply a fitted model to data",
       .synopsis = "wshare predict --model RESULT.h5 --data FILE --out FILE [options]",
       .about = "Writes /y_pred = X w + b for every row of the data, each rank its own rows (the\n"
-               "model's --poly-degree is applied).  With targets it also reports and stores\n"
-               "rmse and r2.",
+               "model's polynomial features are applied, with its basis and map).  With\n"
+               "targets it also reports and stores rmse and r2.",
       .specs = predict_specs,
       .count = sizeof predict_specs / sizeof *predict_specs,
       .examples =

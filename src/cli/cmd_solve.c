@@ -39,6 +39,10 @@ static const WsOptionSpec solve_specs[] = {
     {"standardize", NULL, NULL,
      "scale the tied columns internally (same answer, better conditioned)"},
     {"poly-degree", "D", "1", "expand every column x into x, x^2, ..., x^D"},
+    {"poly-terms", "separate|total", "separate",
+     "powers of each column, or every monomial of total degree 1..D"},
+    {"poly-basis", "monomial|legendre|chebyshev", "monomial",
+     "basis of the powers (legendre, chebyshev: of each column mapped to [-1, 1])"},
     {"init", "zeros|uniform|normal|FILE:DATASET", "zeros", "initial weights"},
     {"seed", "N", "0", "seed for --init uniform|normal"},
     {"checkpoint-dir", "DIR", NULL, "write checkpoints into DIR [default: no checkpoints]"},
@@ -57,6 +61,7 @@ typedef struct {
   int sharing; /* WsSharingKind, or -1 for the default */
   double step, rtol, atol, ridge;
   int64_t degree, seed;
+  int terms, basis; /* WsFeaturesTerms, WsFeaturesBasis */
   int intercept, standardize;
   WsRunSettings run;
   char *config;
@@ -93,7 +98,10 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   c->intercept = ws_options_flag(o, "intercept");
   c->standardize = ws_options_flag(o, "standardize");
   WS_CALL(ws_options_int(o, "poly-degree", 1, &c->degree));
-  WS_CHECK(c->degree <= 64, WS_ERR_INPUT, "solve: invalid value for --poly-degree (at most 64)");
+  WS_CHECK(c->degree <= WS_FEATURES_MAX_DEGREE, WS_ERR_INPUT,
+           "solve: invalid value for --poly-degree (at most %d)", WS_FEATURES_MAX_DEGREE);
+  WS_CALL(ws_options_choice(o, "poly-terms", ws_features_terms_names(), &c->terms));
+  WS_CALL(ws_options_choice(o, "poly-basis", ws_features_basis_names(), &c->basis));
   c->init = ws_options_str(o, "init");
   WS_CHECK(ws_initial_valid(c->init), WS_ERR_INPUT,
            "solve: invalid value '%s' for --init (expected zeros, uniform, normal or "
@@ -175,7 +183,11 @@ static WsErr setup(SolveRun *r) {
   double t0 = ws_timer_now();
   WS_CALL(ws_h5file_open(c->data, r->comm, &r->data));
   ws_timer_add(&r->timers, WS_TIME_READ, t0);
-  WsDesignSource src = {c->x_name, c->y_name, (int)c->degree};
+  WsDesignSource src = {.x_name = c->x_name,
+                        .y_name = c->y_name,
+                        .degree = (int)c->degree,
+                        .terms = (WsFeaturesTerms)c->terms,
+                        .basis = (WsFeaturesBasis)c->basis};
   WS_CALL(ws_design_read(r->data, &src, &r->timers, &r->des));
   t0 = ws_timer_now();
   WS_CALL(read_sharing(r));
@@ -195,8 +207,8 @@ static void print_header(SolveRun *r) {
             "sharing: %s, %d tied columns (%d groups)%s\n",
             r->cfg.data, (long long)des->part.rows, des->n,
             des->dtype == WS_DTYPE_F32 ? "float32" : "float64",
-            des->degree > 1 ? ", polynomial features" : "", r->size, bytes / 1048576.0,
-            ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
+            ws_features_identity(des->features) ? "" : ", polynomial features", r->size,
+            bytes / 1048576.0, ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
             r->cfg.intercept ? ", intercept" : "");
 }
 
@@ -222,6 +234,7 @@ static WsErr write_result(SolveRun *r, const WsRunOutcome *o) {
       .rmse = sqrt(sol->rss / m),
       .config = r->cfg.config,
       .poly_degree = des->degree,
+      .features = des->features,
       .fit_intercept = r->cfg.intercept,
       .sharing = r->sh,
       .w = sol->w,

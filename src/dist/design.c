@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wshare/design_features.h"
 #include "wshare/kernels.h"
 #include "wshare/reduce.h"
 
@@ -59,7 +60,7 @@ WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *tim
   des->part = ws_partition_rows(xi.dims[0], rank, size);
   des->n_raw = (int)xi.dims[1];
   des->degree = src->degree;
-  des->n = des->n_raw * src->degree;
+  WS_CALL(ws_comm_agree(comm, ws_features_count(des->n_raw, src->degree, src->terms, &des->n)));
   des->dtype = xi.type_size == 4 ? WS_DTYPE_F32 : WS_DTYPE_F64;
   size_t elem = des->dtype == WS_DTYPE_F32 ? sizeof(float) : sizeof(double);
   int64_t local = des->part.count;
@@ -84,6 +85,7 @@ WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *tim
 
   WS_CALL(check_finite(des, f->path, src->x_name, des->X, des->n_raw, des->dtype == WS_DTYPE_F32,
                        comm));
+  WS_CALL(ws_design_features_create(des, src, f->path, comm, &des->features));
   if (!src->y_name) return WS_OK;
   WS_CALL(check_finite(des, f->path, src->y_name, des->y, 1, 0, comm));
   double sums[2] = {0.0, 0.0};
@@ -106,6 +108,7 @@ void ws_design_destroy(WsDesign **des) {
   free((*des)->y);
   free((*des)->mean);
   free((*des)->slab);
+  ws_features_destroy(&(*des)->features);
   free(*des);
   *des = NULL;
 }
@@ -113,15 +116,16 @@ void ws_design_destroy(WsDesign **des) {
 void ws_design_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out) {
   size_t elem = des->dtype == WS_DTYPE_F32 ? sizeof(float) : sizeof(double);
   const char *src = (const char *)des->X + (size_t)i0 * des->n_raw * elem;
-  if (des->degree == 1) {
+  if (ws_features_identity(des->features)) {
     ws_kernels_to_f64(rows * des->n_raw, src, des->dtype == WS_DTYPE_F32, out);
     return;
   }
   /* Raw values go to the tail of out, then expand in place from the front: the expanded
-   * row i never overwrites raw rows > i because degree >= 2 leaves room. */
+   * row i never overwrites raw rows > i because n >= n_raw leaves room, and row i is read
+   * before it is overwritten. */
   double *raw = out + rows * (int64_t)des->n - rows * (int64_t)des->n_raw;
   ws_kernels_to_f64(rows * des->n_raw, src, des->dtype == WS_DTYPE_F32, raw);
-  ws_kernels_poly_expand(rows, des->n_raw, des->degree, raw, out);
+  ws_features_expand(des->features, rows, raw, out);
 }
 
 WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers) {
@@ -152,10 +156,11 @@ void ws_design_gradient(WsDesign *des, const double *w, double c, int use_y, dou
     for (int j = 0; j < n; j++)
       shift -= des->mean[j] * w[j];
   double local[2] = {0.0, 0.0};
-  if (des->degree == 1 && des->dtype == WS_DTYPE_F64) {
+  int identity = ws_features_identity(des->features);
+  if (identity && des->dtype == WS_DTYPE_F64) {
     ws_kernels_residual_gradient_f64(des->part.count, n, des->X, use_y ? des->y : NULL, w, shift, g,
                                      local);
-  } else if (des->degree == 1 && des->dtype == WS_DTYPE_F32) {
+  } else if (identity && des->dtype == WS_DTYPE_F32) {
     ws_kernels_residual_gradient_f32(des->part.count, n, des->X, use_y ? des->y : NULL, w, shift, g,
                                      local);
   } else {

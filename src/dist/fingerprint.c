@@ -22,11 +22,13 @@ WsErr ws_fingerprint_compute(const WsDesign *des, const WsSharing *sh, const WsP
   WS_MPI(MPI_Allreduce(&local, &global, 1, MPI_UINT64_T, MPI_SUM, comm));
   snprintf(text, WS_FINGERPRINT_MAX,
            "rows=%lld\ncols=%d\ndtype=%s\ny_checksum=%016llx\nsharing=%s\n"
-           "sharing_checksum=%016llx\npoly_degree=%d\nridge=%.17g\nintercept=%d\n"
-           "standardize=%d\nsolver=%s\n",
+           "sharing_checksum=%016llx\npoly_degree=%d\npoly_terms=%s\npoly_basis=%s\n"
+           "ridge=%.17g\nintercept=%d\nstandardize=%d\nsolver=%s\n",
            (long long)des->part.rows, des->n_raw, des->dtype == WS_DTYPE_F32 ? "f32" : "f64",
            (unsigned long long)global, ws_sharing_kind_name(sh->kind),
-           (unsigned long long)sh->checksum, des->degree, o->ridge, o->intercept, o->standardize,
+           (unsigned long long)sh->checksum, des->degree,
+           ws_features_terms_names()[des->features->terms],
+           ws_features_basis_names()[des->features->basis], o->ridge, o->intercept, o->standardize,
            o->solver);
   return WS_OK;
 }
@@ -48,12 +50,14 @@ static int lookup(const char *text, const char *key, char *value, size_t size) {
 
 WsErr ws_fingerprint_compare(const char *saved, const char *current, const char *what) {
   static const char *const keys[] = {
-      "rows",        "cols",  "dtype",     "y_checksum",  "sharing", "sharing_checksum",
-      "poly_degree", "ridge", "intercept", "standardize", "solver"};
+      "rows",        "cols",       "dtype",      "y_checksum", "sharing",   "sharing_checksum",
+      "poly_degree", "poly_terms", "poly_basis", "ridge",      "intercept", "standardize",
+      "solver"};
   static const char *const meaning[] = {
       "number of rows", "number of columns", "data type",     "checksum of y (different data)",
-      "sharing kind",   "sharing structure", "--poly-degree", "--ridge",
-      "--intercept",    "--standardize",     "--solver"};
+      "sharing kind",   "sharing structure", "--poly-degree", "--poly-terms",
+      "--poly-basis",   "--ridge",           "--intercept",   "--standardize",
+      "--solver"};
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     char a[256] = "", b[256] = "";
     int has_a = lookup(saved, keys[i], a, sizeof a);

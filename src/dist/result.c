@@ -1,7 +1,9 @@
 #include "wshare/result.h"
 
 #include <hdf5.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wshare/h5file.h"
 #include "wshare/h5small.h"
@@ -18,6 +20,17 @@ static WsErr write_group_values(hid_t f, const WsResult *r) {
   if (!err) err = ws_h5small_write_i64(f, "/group_ids", sh->tied_id, g);
   free(values);
   return err;
+}
+
+/* What predict needs to rebuild the model columns: terms, basis and the map of each raw
+ * column to [-1, 1] (README "File formats"). */
+static WsErr write_features(hid_t f, const WsFeatures *feat) {
+  if (!feat) return WS_OK; /* a caller without features: plain columns (what read assumes) */
+  WS_CALL(ws_h5small_attr_str(f, "poly_terms", ws_features_terms_names()[feat->terms]));
+  WS_CALL(ws_h5small_attr_str(f, "poly_basis", ws_features_basis_names()[feat->basis]));
+  if (feat->basis == WS_FEATURES_MONOMIAL) return WS_OK;
+  WS_CALL(ws_h5small_write_f64(f, "/poly/min", feat->lo, feat->n_raw));
+  return ws_h5small_write_f64(f, "/poly/max", feat->hi, feat->n_raw);
 }
 
 static WsErr write_file(const char *path, const WsResult *r, int ranks) {
@@ -59,6 +72,7 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5small_attr_str(f, "config", r->config));
   TRY(ws_h5small_attr_str(f, "wshare_version", WSHARE_VERSION));
   TRY(ws_h5small_attr_i64(f, "poly_degree", r->poly_degree));
+  TRY(write_features(f, r->features));
   TRY(ws_h5small_attr_i64(f, "fit_intercept", r->fit_intercept));
   TRY(ws_h5small_attr_str(f, "sharing", ws_sharing_kind_name(r->sharing->kind)));
 #undef TRY
@@ -117,6 +131,49 @@ static WsErr read_attributes(const WsH5File *file, WsResultFile *r) {
   return WS_OK;
 }
 
+/* A string attribute naming one of names (absent: the first, as models written before the
+ * attribute existed mean); a name this wshare does not know is refused. */
+static WsErr read_choice(hid_t f, const char *path, const char *name, const char *const *names,
+                         int *value) {
+  *value = 0;
+  if (H5Aexists(f, name) <= 0) return WS_OK;
+  char *text = NULL, list[128] = "";
+  WS_CALL(ws_h5small_read_attr_str(f, path, name, &text));
+  WsErr err = WS_OK;
+  for (int c = 0; names[c]; c++) {
+    if (strcmp(text, names[c]) == 0) {
+      *value = c;
+      free(text);
+      return WS_OK;
+    }
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", c ? "|" : "", names[c]);
+  }
+  err = ws_error_set(WS_ERR_INPUT,
+                     "%s: attribute %s is '%s', which this wshare does not know (expected %s)",
+                     path, name, text, list);
+  free(text);
+  return err;
+}
+
+/* The polynomial features of the model: terms, basis, and the map's bounds. */
+static WsErr read_features(const WsH5File *f, WsResultFile *r) {
+  int terms, basis;
+  WS_CALL(read_choice(f->file, f->path, "poly_terms", ws_features_terms_names(), &terms));
+  WS_CALL(read_choice(f->file, f->path, "poly_basis", ws_features_basis_names(), &basis));
+  r->poly_terms = (WsFeaturesTerms)terms;
+  r->poly_basis = (WsFeaturesBasis)basis;
+  if (r->poly_basis == WS_FEATURES_MONOMIAL) return WS_OK;
+  WsDatasetInfo lo, hi;
+  WS_CALL(ws_h5file_info(f, "/poly/min", &lo));
+  WS_CALL(ws_h5file_info(f, "/poly/max", &hi));
+  WS_CHECK(lo.ndims == 1 && hi.ndims == 1 && lo.dims[0] == hi.dims[0] && lo.dims[0] > 0,
+           WS_ERR_INPUT, "%s: /poly/min and /poly/max must be 1-D of the same length", f->path);
+  r->poly_cols = (int)lo.dims[0];
+  WS_ALLOC(r->poly_min, r->poly_cols);
+  WS_ALLOC(r->poly_max, r->poly_cols);
+  return WS_OK;
+}
+
 static WsErr read_result(const WsH5File *f, WsResultFile *r) {
   WsDatasetInfo info;
   WS_CALL(ws_h5file_info(f, "/w", &info));
@@ -127,6 +184,7 @@ static WsErr read_result(const WsH5File *f, WsResultFile *r) {
   WS_ALLOC(r->w, r->n * r->outputs);
   WS_ALLOC(r->intercept, r->outputs);
   WS_CALL(read_attributes(f, r));
+  WS_CALL(read_features(f, r));
   WS_CALL(ws_history_create(&r->history));
   return ws_history_read(r->history, f->file, f->path);
 }
@@ -141,6 +199,8 @@ WsErr ws_result_read(const char *path, MPI_Comm comm, WsResultFile **out) {
   /* The vectors through the collective reads, which check their sizes. */
   if (!err) err = ws_h5file_read_f64(f, "/w", r->n * r->outputs, r->w);
   if (!err) err = ws_h5file_read_f64(f, "/intercept", r->outputs, r->intercept);
+  if (!err && r->poly_cols > 0) err = ws_h5file_read_f64(f, "/poly/min", r->poly_cols, r->poly_min);
+  if (!err && r->poly_cols > 0) err = ws_h5file_read_f64(f, "/poly/max", r->poly_cols, r->poly_max);
   ws_h5file_close(&f);
   if (err) {
     ws_result_destroy(&r);
@@ -159,6 +219,8 @@ void ws_result_destroy(WsResultFile **r) {
   free(x->stop_reason);
   free(x->sharing);
   free(x->config);
+  free(x->poly_min);
+  free(x->poly_max);
   ws_history_destroy(&x->history);
   free(x);
   *r = NULL;

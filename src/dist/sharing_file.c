@@ -20,11 +20,16 @@ static WsErr check_dataset(const WsH5File *f, const char *name, int groups, cons
     WS_CHECK(info.type_class == H5T_INTEGER, WS_ERR_INPUT,
              "%s: %s must be an integer dataset (found %s)", f->path, name,
              info.type_class == H5T_FLOAT ? "float" : "a non-numeric type");
+    char cols[WS_NAME_MAX + 96];
+    if (des->features->terms == WS_FEATURES_TOTAL)
+      snprintf(cols, sizeof cols, "the monomials of degree 1 to %d in the %d columns of %s",
+               des->degree, des->n_raw, des->x_name);
+    else
+      snprintf(cols, sizeof cols, "%d columns of %s x poly degree %d", des->n_raw, des->x_name,
+               des->degree);
     WS_CHECK(info.ndims == 1 && info.dims[0] == n, WS_ERR_INPUT,
-             "%s: %s has %lld entries, expected %d (one per model column: %d columns of %s x "
-             "poly degree %d)",
-             f->path, name, (long long)(info.dims[0] * info.dims[1]), n, des->n_raw, des->x_name,
-             des->degree);
+             "%s: %s has %lld entries, expected %d (one per model column: %s)", f->path, name,
+             (long long)(info.dims[0] * info.dims[1]), n, cols);
     return WS_OK;
   }
   WS_CHECK(info.type_class == H5T_FLOAT || info.type_class == H5T_INTEGER, WS_ERR_INPUT,

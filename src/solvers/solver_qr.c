@@ -1,7 +1,7 @@
 /* qr: ScaLAPACK PDGEQRF of the tied design Zq = [1, X S] (uncentred, columns scaled by
  * powers of two) on a P x 1 grid whose row blocks are the row partition, then Bjorck's
  * refinement of the augmented system [I Zq; Zq^T 0][r; x] = [y; 0] with residuals,
- * Zq^T r and polynomial powers in double-double (README "Solvers", accuracy of qr). */
+ * Zq^T r and polynomial features in double-double (README "Solvers", accuracy of qr). */
 #include <cblas.h>
 #include <float.h>
 #include <lapacke.h>
@@ -12,6 +12,7 @@
 
 #include "direct.h"
 #include "wshare/ddouble.h"
+#include "wshare/features.h"
 #include "wshare/grid.h"
 #include "wshare/kernels.h"
 #include "wshare/reduce.h"
@@ -32,6 +33,7 @@ typedef struct {
   double *cr;   /* kp: the ridge row entry sqrt(m lambda |s_t|^2) of each column, scaled */
   double *R;    /* kp x kp replicated triangular factor */
   WsDD *z, *pw; /* one tied row (kp) and one expanded row (n) in double-double */
+  WsDD *tab;    /* n_raw x (degree + 1): the basis values of one row */
   double *raw;  /* n_raw */
   double *x, *dx, *h, *d1, *gv; /* kp */
   double *r, *f, *C;            /* mloc */
@@ -45,23 +47,24 @@ static void qr_free(Qr *q) {
     free(bufs[i]);
   free(q->z);
   free(q->pw);
+  free(q->tab);
   free(q->gdd);
   free(q->all);
   ws_grid_destroy(&q->grid);
 }
 
-/* Tied row of local data row i in double-double: powers formed by repeated dd products of
- * the stored x, summed per tied column, times the column scales. */
+/* Tied row of local data row i in double-double: the model columns formed in double-double
+ * from the stored x (products of powers, or recurrences of the basis; wshare/features.h),
+ * summed per tied column, times the column scales. */
 static void qr_tied_row(Qr *q, int64_t i) {
   const WsDesign *des = q->c->des;
   const WsSharing *sh = q->c->sh;
-  int n_raw = des->n_raw, deg = des->degree, n = des->n, k = q->c->k, off = q->off;
+  int n_raw = des->n_raw, n = des->n, k = q->c->k, off = q->off;
   int f32 = des->dtype == WS_DTYPE_F32;
   const char *src =
       (const char *)des->X + (size_t)i * n_raw * (f32 ? sizeof(float) : sizeof(double));
   ws_kernels_to_f64(n_raw, src, f32, q->raw);
-  for (int j = 0; j < n_raw; j++)
-    ws_ddouble_powers(q->raw[j], deg, q->pw + (size_t)j * deg);
+  ws_features_expand_dd(des->features, q->raw, q->tab, q->pw);
   WsDD *z = q->z;
   if (off) z[0] = ws_ddouble_from(1.0);
   if (sh->kind == WS_SHARING_NONE) {
@@ -223,6 +226,7 @@ static WsErr qr_alloc(Qr *q) {
   q->z = ws_memory_calloc((size_t)kp, sizeof *q->z);
   q->pw = ws_memory_calloc((size_t)c->des->n, sizeof *q->pw);
   q->raw = ws_memory_calloc((size_t)c->des->n_raw, sizeof *q->raw);
+  q->tab = ws_memory_calloc((size_t)c->des->n_raw * (c->des->degree + 1), sizeof *q->tab);
   double **kbufs[] = {&q->x, &q->dx, &q->h, &q->d1, &q->gv};
   for (size_t i = 0; i < sizeof kbufs / sizeof *kbufs; i++)
     *kbufs[i] = ws_memory_calloc((size_t)kp, sizeof(double));
@@ -231,8 +235,8 @@ static WsErr qr_alloc(Qr *q) {
   q->C = ws_memory_calloc(mloc, sizeof *q->C);
   q->gdd = ws_memory_calloc((size_t)kp + 1, sizeof *q->gdd);
   q->all = ws_memory_calloc((size_t)c->size * (kp + 1), sizeof *q->all);
-  int ok = q->A && q->tau && q->D && q->cr && q->R && q->z && q->pw && q->raw && q->x && q->dx &&
-           q->h && q->d1 && q->gv && q->r && q->f && q->C && q->gdd && q->all;
+  int ok = q->A && q->tau && q->D && q->cr && q->R && q->z && q->pw && q->tab && q->raw && q->x &&
+           q->dx && q->h && q->d1 && q->gv && q->r && q->f && q->C && q->gdd && q->all;
   return ws_comm_agree_alloc(c->comm, ok);
 }
 

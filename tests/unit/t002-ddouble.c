@@ -1,7 +1,7 @@
 /* Double-double arithmetic (wshare/ddouble.h): the error-free transformations are exact
  * (checked against long double, which holds the 64-bit-mantissa sums and products of the
  * test's 26-bit operands exactly), and the compound operations keep about 2^-104 relative
- * accuracy against exactly representable references. */
+ * accuracy against exactly representable references (division: by multiplying back). */
 #include <float.h>
 #include <math.h>
 
@@ -47,6 +47,15 @@ int main(void) {
   /* mul_d: (1 + 2^-60) * 3 = 3 + 3 * 2^-60. */
   WsDD t = ws_ddouble_mul_d(x, 3.0);
   UNIT_CHECK(t.hi == 3.0 && t.lo == 3.0 * ldexp(1.0, -60), "(1 + 2^-60) * 3 = %a + %a", t.hi, t.lo);
+  /* div_d: (3 + 3 * 2^-60) / 3 = 1 + 2^-60 exactly; 1 / 3 to about 2^-104 (q 3 - 1 is
+   * formed exactly enough in double-double to see it). */
+  WsDD q = ws_ddouble_div_d(t, 3.0);
+  UNIT_CHECK(q.hi == 1.0 && q.lo == ldexp(1.0, -60), "(3 + 3 2^-60) / 3 = %a + %a", q.hi, q.lo);
+  for (int k = 3; k < 200; k += 7) {
+    WsDD r = ws_ddouble_div_d(ws_ddouble_from(1.0), (double)k);
+    WsDD back = ws_ddouble_add_d(ws_ddouble_mul_d(r, (double)k), -1.0);
+    UNIT_CHECK(fabs(back.hi) <= ldexp(1.0, -103), "1 / %d: (q %d - 1) = %a", k, k, back.hi);
+  }
   /* Powers: x^(d+1) of a 26-bit x are exact in double-double up to the 4th power. */
   double base = 1.0 + ldexp(1.0, -25);
   WsDD pw[4];

@@ -78,6 +78,15 @@ static inline WsDD ws_ddouble_mul(WsDD a, WsDD b) {
   return ws_ddouble_fast_two_sum(p.hi, p.lo);
 }
 
+/* a / b for a double b, relative error about 2^-104: the remainder a - q1 b is exact up to
+ * a's low part (q1 b is formed exactly and cancels a.hi by Sterbenz). */
+static inline WsDD ws_ddouble_div_d(WsDD a, double b) {
+  double q1 = a.hi / b;
+  WsDD p = ws_ddouble_two_prod(q1, b);
+  double r = ((a.hi - p.hi) - p.lo) + a.lo;
+  return ws_ddouble_fast_two_sum(q1, r / b);
+}
+
 /* out[d] = x^(d+1) for d < degree, by repeated double-double multiplication (never pow):
  * the model is in powers of the stored x itself, and rounding x^p to double already moves
  * the solution of ill-conditioned polynomial fits. */

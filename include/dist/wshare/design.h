@@ -6,6 +6,7 @@
 #define WSHARE_DESIGN_H
 
 #include "wshare/dataset.h"
+#include "wshare/features.h"
 #include "wshare/timer.h"
 
 enum { WS_NAME_MAX = 256 };
@@ -14,7 +15,7 @@ typedef struct {
   WsPartition part; /* rows in all and this rank's block */
   int n_raw;        /* columns stored in the file */
   int degree;       /* polynomial degree (1 = raw columns) */
-  int n;            /* model columns: n_raw * degree */
+  int n;            /* model columns: features->n (n_raw * degree for separate terms) */
   WsDtype dtype;
   void *X;      /* part.count x n_raw, row-major, as stored */
   WsRowMap map; /* when X is mapped from the file rather than read */
@@ -25,12 +26,19 @@ typedef struct {
   double y_sumsq;
   double *slab; /* scratch for expanded rows (so the passes below take a non-const handle) */
   char x_name[WS_NAME_MAX]; /* the dataset of X, for messages */
+  WsFeatures *features;     /* the model columns' terms, basis and map (README "Models") */
 } WsDesign;
 
 typedef struct {
   const char *x_name;
   const char *y_name; /* NULL: no y (predict without targets) */
   int degree;
+  WsFeaturesTerms terms;
+  WsFeaturesBasis basis;
+  /* The map of a basis other than monomial to [-1, 1] (a model's, for predict): map_cols
+   * bounds each; NULL: the global minimum and maximum of X's columns. */
+  const double *map_lo, *map_hi;
+  int map_cols;
 } WsDesignSource;
 
 /* Collective over f's communicator: reads this rank's rows of X and y from f, checks shapes

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "wshare/comm.h"
+#include "wshare/features.h"
 #include "wshare/history.h"
 #include "wshare/sharing.h"
 
@@ -23,6 +24,7 @@ typedef struct {
   double r2, rmse;
   const char *config;
   int poly_degree;
+  const WsFeatures *features; /* terms, basis and map of the model columns */
   int fit_intercept;
   const WsSharing *sharing;
   const double *w; /* sharing->n weights, original units */
@@ -54,10 +56,14 @@ typedef struct {
   double loss, grad_norm, r2, rmse;
   int64_t rows;
   int ranks;
-  int poly_degree;        /* 1 when absent */
-  int fit_intercept;      /* 0 when absent */
-  int64_t learned_groups; /* K chosen by learned sharing; 0 otherwise */
-  WsHistory *history;     /* per iteration (empty for direct solvers) */
+  int poly_degree;             /* 1 when absent */
+  WsFeaturesTerms poly_terms;  /* separate when absent */
+  WsFeaturesBasis poly_basis;  /* monomial when absent */
+  int poly_cols;               /* raw columns of the map (0 for monomials) */
+  double *poly_min, *poly_max; /* the map of each raw column to [-1, 1] (NULL for monomials) */
+  int fit_intercept;           /* 0 when absent */
+  int64_t learned_groups;      /* K chosen by learned sharing; 0 otherwise */
+  WsHistory *history;          /* per iteration (empty for direct solvers) */
 } WsResultFile;
 
 /* Collective over comm: every rank reads the result file at path.  A missing or unreadable
