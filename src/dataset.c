@@ -1,9 +1,6 @@
 #include "wshare/dataset.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -144,17 +141,6 @@ static WsErr transfer_rows(const WsH5File *f, hid_t dset, const char *name, cons
   return WS_OK;
 }
 
-WsErr ws_h5_read_rows(const WsH5File *f, const char *name, const WsPartition *part, int64_t cols,
-                      WsDtype dtype, void *buf) {
-  hid_t d = H5Dopen2(f->file, name, H5P_DEFAULT);
-  WsErr err =
-      d < 0 ? ws_error_set(WS_ERR_INPUT, "%s: dataset %s not found", f->path, name)
-            : transfer_rows(f, d, name, part, cols,
-                            dtype == WS_DTYPE_F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE, buf, 0);
-  if (d >= 0) H5Dclose(d);
-  return ws_error_agree(f->comm, err);
-}
-
 WsErr ws_h5_write_rows(const WsH5File *f, hid_t dset, const WsPartition *part, int64_t cols,
                        hid_t mem_type, const void *buf) {
   WsErr err = transfer_rows(f, dset, "(output)", part, cols, mem_type, (void *)buf, 1);
@@ -187,58 +173,4 @@ WsErr ws_h5_read_all_f64(const WsH5File *f, const char *name, int64_t count, dou
 
 WsErr ws_h5_read_all_i64(const WsH5File *f, const char *name, int64_t count, int64_t *buf) {
   return ws_error_agree(f->comm, read_all(f, name, count, H5T_NATIVE_INT64, buf));
-}
-
-/* 1 when the dataset's bytes sit contiguously in the file in the memory type of dtype. */
-static int mappable(hid_t d, WsDtype dtype, haddr_t *offset) {
-  hid_t dcpl = H5Dget_create_plist(d), type = H5Dget_type(d);
-  hid_t native = dtype == WS_DTYPE_F32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-  int ok = H5Pget_layout(dcpl) == H5D_CONTIGUOUS && H5Pget_nfilters(dcpl) == 0 &&
-           H5Tequal(type, native) > 0;
-  *offset = ok ? H5Dget_offset(d) : HADDR_UNDEF;
-  H5Tclose(type);
-  H5Pclose(dcpl);
-  return ok && *offset != HADDR_UNDEF;
-}
-
-WsErr ws_h5_map_rows(const WsH5File *f, const char *name, const WsPartition *part, int64_t cols,
-                     WsDtype dtype, WsRowMap *map, int *mapped) {
-  memset(map, 0, sizeof *map);
-  *mapped = 0;
-  const char *io = getenv("WSHARE_IO");
-  if (io && strcmp(io, "hdf5") == 0) return WS_OK;
-  hid_t d = H5Dopen2(f->file, name, H5P_DEFAULT);
-  haddr_t offset = HADDR_UNDEF;
-  int ok = d >= 0 && mappable(d, dtype, &offset);
-  if (d >= 0) H5Dclose(d);
-  size_t elem = dtype == WS_DTYPE_F32 ? sizeof(float) : sizeof(double);
-  if (ok && part->count > 0) {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t first = (size_t)offset + (size_t)part->start * (size_t)cols * elem;
-    size_t start = first / page * page;
-    map->length = first - start + (size_t)part->count * (size_t)cols * elem;
-    int fd = open(f->path, O_RDONLY);
-    /* MAP_POPULATE brings the rows in now (one call, not a fault per page). */
-    void *p =
-        fd < 0 ? MAP_FAILED
-               : mmap(NULL, map->length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)start);
-    if (fd >= 0) close(fd);
-    if (p == MAP_FAILED) {
-      ok = 0;
-    } else {
-      map->base = p;
-      map->rows = (char *)p + (first - start);
-    }
-  }
-  /* Map only if every rank can, so all ranks take the same (collective) path. */
-  int all = ok;
-  WS_MPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, f->comm));
-  if (!all) ws_h5_unmap_rows(map);
-  *mapped = all;
-  return WS_OK;
-}
-
-void ws_h5_unmap_rows(WsRowMap *map) {
-  if (map->base) munmap(map->base, map->length);
-  memset(map, 0, sizeof *map);
 }

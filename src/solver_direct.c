@@ -338,9 +338,7 @@ static void qr_tied_row(Qr *q, int64_t i) {
   const WsSharing *sh = q->c->sh;
   int n_raw = des->n_raw, deg = des->degree, n = des->n, k = q->c->k, off = q->off;
   int f32 = des->dtype == WS_DTYPE_F32;
-  const char *src =
-      (const char *)des->X + (size_t)i * n_raw * (f32 ? sizeof(float) : sizeof(double));
-  ws_kernel_to_f64(n_raw, src, f32, q->raw);
+  ws_kernel_to_f64(n_raw, ws_design_raw_row(des, i), f32, q->raw);
   for (int j = 0; j < n_raw; j++)
     ws_dd_powers(q->raw[j], deg, q->pw + (size_t)j * deg);
   WsDD *z = q->z;

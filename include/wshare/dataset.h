@@ -35,26 +35,6 @@ int ws_h5_exists(const WsH5File *f, const char *name);
 /* Shape and type of a dataset; a missing dataset is an input error naming file and name. */
 WsErr ws_h5_info(const WsH5File *f, const char *name, WsDatasetInfo *info);
 
-/* Reads rows [part.start, part.start + part.count) of a 1-D or 2-D float dataset into buf
- * (row-major, converted to dtype).  Collective. */
-WsErr ws_h5_read_rows(const WsH5File *f, const char *name, const WsPartition *part, int64_t cols,
-                      WsDtype dtype, void *buf);
-/* A rank's rows mapped straight from the file (zero-copy). */
-typedef struct {
-  void *base; /* the mapping (page-aligned), NULL when not mapped */
-  size_t length;
-  void *rows; /* the first of this rank's rows inside the mapping */
-} WsRowMap;
-
-/* Collective: maps rows [part.start, part.start + part.count) of a 2-D dataset read-only
- * when its storage allows it (contiguous, unfiltered, in the native type of dtype), which
- * avoids copying the rows and first-touching fresh memory.  *mapped is 0 (and nothing is
- * mapped on any rank) when it does not, or when the environment sets WSHARE_IO=hdf5; the
- * caller then uses ws_h5_read_rows. */
-WsErr ws_h5_map_rows(const WsH5File *f, const char *name, const WsPartition *part, int64_t cols,
-                     WsDtype dtype, WsRowMap *map, int *mapped);
-void ws_h5_unmap_rows(WsRowMap *map);
-
 /* Reads a whole small dataset on every rank, converted to double or int64. */
 WsErr ws_h5_read_all_f64(const WsH5File *f, const char *name, int64_t count, double *buf);
 WsErr ws_h5_read_all_i64(const WsH5File *f, const char *name, int64_t count, int64_t *buf);

@@ -14,6 +14,7 @@ static const WsOptionSpec predict_specs[] = {
     {"model", "RESULT.h5", NULL, "result file of wshare solve"},
     {"data", "FILE", NULL, "HDF5 data file"},
     {"X", "DATASET", "/X", "design matrix dataset"},
+    {"X-layout", "rows|columns", "rows", "columns: X is stored transposed, n x m"},
     {"y", "DATASET", NULL, "targets, to report rmse and r2 [default: /y if present]"},
     {"out", "FILE", NULL, "file to write /y_pred to"},
     {"quiet", NULL, NULL, "print errors only"},
@@ -81,6 +82,9 @@ WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
   WS_CALL(ws_opt_require(&o, "model"));
   WS_CALL(ws_opt_require(&o, "data"));
   WS_CALL(ws_opt_require(&o, "out"));
+  static const char *const layouts[] = {"rows", "columns", NULL};
+  int layout;
+  WS_CALL(ws_opt_choice(&o, "X-layout", layouts, &layout));
   Model model = {0};
   WS_CALL(read_model(ws_opt_str(&o, "model"), comm, &model));
   const char *y_name = ws_opt_str(&o, "y");
@@ -90,7 +94,8 @@ WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
     y_name = ws_h5_exists(&f, "/y") ? "/y" : NULL;
     ws_h5_close(&f);
   }
-  WsDesignSource src = {ws_opt_str(&o, "data"), ws_opt_str(&o, "X"), y_name, model.degree};
+  WsDesignSource src = {ws_opt_str(&o, "data"), ws_opt_str(&o, "X"), y_name, model.degree,
+                        (WsLayout)layout};
   WsDesign *des = NULL;
   WsErr err = ws_design_read(&src, comm, NULL, &des);
   if (!err && des->n != model.n)

@@ -18,7 +18,9 @@
 
 static const WsOptionSpec solve_specs[] = {
     {"data", "FILE", NULL, "HDF5 data file"},
-    {"X", "DATASET", "/X", "design matrix dataset (m x n, float64 or float32)"},
+    {"X", "DATASET", "/X", "design matrix dataset (m x n, any integer or float type)"},
+    {"X-layout", "rows|columns", "rows",
+     "columns: X is stored transposed, n x m (MATLAB v7.3, Julia, Fortran)"},
     {"y", "DATASET", "/y", "target dataset (m)"},
     {"sharing", "none|groups|matrix", NULL,
      "sharing kind [default: groups if the data has "
@@ -59,6 +61,7 @@ typedef struct {
   double step, rtol, atol, max_time, ridge, ckpt_seconds;
   int64_t max_iter, degree, seed, ckpt_every, ckpt_keep;
   int intercept, standardize;
+  int x_layout; /* WsLayout */
   char *config;
 } SolveConfig;
 
@@ -68,6 +71,8 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   c->data = ws_opt_str(o, "data");
   c->x_name = ws_opt_str(o, "X");
   c->y_name = ws_opt_str(o, "y");
+  static const char *const layouts[] = {"rows", "columns", NULL};
+  WS_CALL(ws_opt_choice(o, "X-layout", layouts, &c->x_layout));
   static const char *const kinds[] = {"none", "groups", "matrix", NULL};
   c->sharing = -1;
   if (ws_opt_str(o, "sharing")) WS_CALL(ws_opt_choice(o, "sharing", kinds, &c->sharing));
@@ -461,7 +466,7 @@ static WsErr solve_direct(SolveRun *r, const char *name) {
 
 static WsErr setup(SolveRun *r) {
   SolveConfig *c = &r->cfg;
-  WsDesignSource src = {c->data, c->x_name, c->y_name, (int)c->degree};
+  WsDesignSource src = {c->data, c->x_name, c->y_name, (int)c->degree, (WsLayout)c->x_layout};
   WS_CALL(ws_design_read(&src, r->comm, &r->timers, &r->des));
   double t0 = ws_now();
   WS_CALL(ws_error_agree(r->comm, load_sharing(c, r->des, r->comm, &r->sh)));
@@ -478,10 +483,12 @@ static void print_header(SolveRun *r) {
   double bytes = (double)most * des->n_raw * (des->dtype == WS_DTYPE_F32 ? 4 : 8);
   ws_report(&r->rep,
             "problem: %s: %lld rows x %d columns (%s%s), %d ranks, X %.1f MiB per rank (max)\n"
+            "input: X is %s, %s (rank 0 %s it)\n"
             "sharing: %s, %d tied columns (%d groups)%s\n",
             r->cfg.data, (long long)des->part.rows, des->n,
             des->dtype == WS_DTYPE_F32 ? "float32" : "float64",
             des->degree > 1 ? ", polynomial features" : "", r->size, bytes / 1048576.0,
+            des->x_info.type, des->x_info.storage, des->x_rows->method,
             ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
             r->cfg.intercept ? ", intercept" : "");
 }
