@@ -50,9 +50,8 @@ typedef struct {
   int n_runs;
   WsRowRun *runs;
   const char *method; /* "mapped", "decoded" or "hdf5" */
-  void *buffer;       /* the rows when read rather than mapped */
   int n_maps;
-  WsRowMapping *maps;
+  WsRowMapping *maps; /* the file mappings, or the anonymous memory the rows were read into */
 } WsRowBlock;
 
 /* Not collective: shape, stored type and storage of dataset name of the file at path in the
