@@ -128,19 +128,14 @@ static WsErr read_storage(Stored *s, hid_t dcpl) {
     size_t ncd = sizeof cd / sizeof *cd;
     char name[64] = "";
     s->filter[i] = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof name, name, &config);
-    const char *known = filter_name(s->filter[i]);
+    const char *label = filter_name(s->filter[i]);
+    if (!label) label = name[0] ? name : "unnamed";
     size_t used = strlen(info->storage);
-    snprintf(info->storage + used, sizeof info->storage - used, ", %s",
-             known     ? known
-             : name[0] ? name
-                       : "filter");
+    snprintf(info->storage + used, sizeof info->storage - used, ", %s", label);
     WS_CHECK(H5Zfilter_avail(s->filter[i]) > 0, WS_ERR_INPUT,
              "%s: dataset %s uses HDF5 filter %d (%s), which this HDF5 cannot decode (is its "
              "plugin on HDF5_PLUGIN_PATH?)",
-             s->path, s->name, (int)s->filter[i],
-             known     ? known
-             : name[0] ? name
-                       : "unknown");
+             s->path, s->name, (int)s->filter[i], label);
     s->shuffle_size[i] = ncd > 0 ? cd[0] : 0;
     if (s->filter[i] == H5Z_FILTER_SHUFFLE && ncd == 0) s->decodable = 0;
     if (s->filter[i] != H5Z_FILTER_DEFLATE && s->filter[i] != H5Z_FILTER_SHUFFLE) s->decodable = 0;
@@ -164,7 +159,12 @@ static WsErr stored_open(const char *path, const char *name, WsLayout layout, in
   s->name = name;
   s->file = s->dset = s->ftype = H5I_INVALID_HID;
   WS_CHECK(name[0] == '/', WS_ERR_INPUT, "%s: dataset name '%s' must start with '/'", path, name);
-  s->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  /* Read-only: no lock is needed, and some parallel file systems refuse the one the sec2
+   * driver takes by default. */
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_file_locking(fapl, 0, 1);
+  s->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
   WS_CHECK(s->file >= 0, WS_ERR_INPUT, "cannot open file '%s' with HDF5", path);
   WsH5File f = {.file = s->file};
   snprintf(f.path, sizeof f.path, "%s", path);

@@ -63,6 +63,18 @@ def write_h5(path, X, y, groups=True, **kw):
             f["groups"] = GROUPS
 
 
+def write_compact(path, X, y):
+    """X in compact storage (inside its object header), through h5py's low-level API."""
+    with h5py.File(path, "w") as f:
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_layout(h5py.h5d.COMPACT)
+        space = h5py.h5s.create_simple(X.shape)
+        d = h5py.h5d.create(f.id, b"X", h5py.h5t.IEEE_F64LE, space, dcpl=dcpl)
+        d.write(h5py.h5s.ALL, h5py.h5s.ALL, np.ascontiguousarray(X, dtype="<f8"))
+        f["y"] = y
+        f["groups"] = GROUPS
+
+
 def write_transposed(path, X, y, **kw):
     """X stored n x m and y 1 x m, as a column-major writer (MATLAB v7.3) stores them."""
     with h5py.File(path, "w") as f:
@@ -136,6 +148,8 @@ def main():
     add("a_fl32.h5", "plain_f64.h5", "hdf5")
     write_h5("a_holes.h5", X, y, chunks=(20, N), compression="gzip", holes=True)
     add("a_holes.h5", "plain_f64.h5", "hdf5")
+    write_compact("a_compact.h5", X, y)
+    add("a_compact.h5", "plain_f64.h5", "hdf5")
     write_netcdf("a_nc.nc", X, y)
     add("a_nc.nc", "plain_f64.h5", "decoded")
     write_tables("a_carray.h5", X, y, extendable=False)

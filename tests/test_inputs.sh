@@ -1,7 +1,7 @@
 #!/bin/bash
 # Users' files (README "Input files"): the same values written by h5py (chunked with gzip,
-# 7 x 3 chunks splitting the columns, shuffle, fletcher32, unallocated chunks, float16, int8
-# one-hot, uint16, big-endian float64 and int64), netCDF4 (unlimited row dimension),
+# 7 x 3 chunks splitting the columns, shuffle, fletcher32, unallocated chunks, compact,
+# float16, int8 one-hot, uint16, big-endian float64 and int64), netCDF4 (unlimited rows),
 # PyTables (CArray, EArray) and stored transposed (--X-layout columns).  Each is solved with
 # cg and cholesky: /w must be bitwise equal to the solve of a plain contiguous copy holding
 # the same values in wshare's memory type, and within 1e-8 of numpy (reference.py); rank 0

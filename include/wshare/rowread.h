@@ -66,6 +66,7 @@ WsErr ws_rowread_block(const char *path, const char *name, WsLayout layout, cons
 /* Collective: the same rows read (never mapped) into buf, part.count x cols values of dtype. */
 WsErr ws_rowread_into(const char *path, const char *name, WsLayout layout, const WsPartition *part,
                       WsDtype dtype, MPI_Comm comm, void *buf);
+/* Unmaps or frees the rows; accepts NULL and sets *block to NULL.  Not collective. */
 void ws_rowread_destroy(WsRowBlock **block);
 
 /* Local row i of a block, and in *avail how many rows follow it contiguously (itself
