@@ -24,8 +24,11 @@ static WsErr check_shapes(const WsDesignSource *src, WsRowInfo *xi, WsLayout *y_
   int64_t y_rows = *y_layout == WS_LAYOUT_COLUMNS ? yi.cols : yi.rows;
   WS_CHECK(yi.ndims == 1 || yi.cols == 1 || yi.rows == 1, WS_ERR_INPUT,
            "%s: dataset %s must be 1-D", path, src->y_name);
-  WS_CHECK(y_rows == xi->rows, WS_ERR_INPUT, "%s: %s has %lld rows but %s has %lld", path,
-           src->x_name, (long long)xi->rows, src->y_name, (long long)y_rows);
+  const char *hint = xi->cols != y_rows                ? ""
+                     : src->x_layout == WS_LAYOUT_ROWS ? " (is X stored transposed? see --X-layout)"
+                                                       : " (is X stored as rows? see --X-layout)";
+  WS_CHECK(y_rows == xi->rows, WS_ERR_INPUT, "%s: %s has %lld rows but %s has %lld%s", path,
+           src->x_name, (long long)xi->rows, src->y_name, (long long)y_rows, hint);
   return WS_OK;
 }
 

@@ -67,8 +67,10 @@ if bad:
 # Bad inputs.
 expect_error 2 "invalid value 'diagonal' for --X-layout (expected rows|columns)" \
   solve --data plain_f64.h5 --X-layout diagonal
-expect_error 2 "plain_f64.h5: /X has 10 rows but /y has 301" \
+expect_error 2 "plain_f64.h5: /X has 10 rows but /y has 301 (is X stored as rows? see --X-layout)" \
   solve --data plain_f64.h5 --X-layout columns
+expect_error 2 "a_cols.h5: /X has 10 rows but /y has 301 (is X stored transposed? see --X-layout)" \
+  solve --data a_cols.h5
 py "f = h5py.File('bool.h5', 'w'); f['X'] = np.ones((5, 2), bool); f['y'] = np.ones(5)
 g = h5py.File('cube.h5', 'w'); g['X'] = np.ones((5, 2, 2)); g['y'] = np.ones(5)
 h = h5py.File('lzf.h5', 'w'); h.create_dataset('X', data=np.ones((50, 2)), compression='lzf')
