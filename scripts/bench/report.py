@@ -243,10 +243,14 @@ def markdown(R):
             note = f"cond(tied design) = {p['cond_tied']:.3g}"
         if name == "tiny":
             note = "baseline for the load estimate"
+        if p.get("kind") == "copy":
+            note = (f"{p['source']}'s values in {p['chunk_rows']}-row chunks, "
+                    + (f"gzip level {p['gzip']}" if p["gzip"] else "uncompressed"))
         add(f"| {name} | {p['rows']:,} × {p['cols']:,} | {p['dtype']} | {p['groups']} | "
             f"{p['x_bytes'] / GB:.3f} GB | {note} |")
     add("")
-    add("All files are written by `problems.py` (h5py, contiguous datasets, wshare layout); "
+    add("All files are written by `problems.py` (h5py, contiguous datasets unless noted, "
+        "wshare layout); "
         "they are in the page cache when read (warm), unless WSHARE_BENCH_COLD=1.")
     add("")
 
