@@ -5,7 +5,8 @@ WSHARE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WSHARE_BUILD=${WSHARE_BUILD:-$WSHARE_ROOT/build}
 WSHARE_PACKAGES=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev
   libhdf5-openmpi-dev hdf5-tools libscalapack-openmpi-dev libopenblas-dev liblapacke-dev
-  libinih-dev python3-numpy python3-h5py python3-scipy python3-matplotlib)
+  libinih-dev python3-numpy python3-h5py python3-scipy python3-matplotlib python3-netcdf4
+  python3-tables)
 
 # ensure_packages PKG...: installs those not yet installed.
 ensure_packages() {

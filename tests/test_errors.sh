@@ -17,7 +17,7 @@ expect_error 2 "cannot open file 'missing.h5': No such file or directory" solve 
 expect_error 2 "cannot open file 'text.h5': not an HDF5 file" solve --data text.h5
 expect_error 2 "ok.h5: dataset /Z not found" solve --data ok.h5 --X /Z
 expect_error 2 "ok.h5: dataset /nope/y not found" solve --data ok.h5 --y /nope/y
-expect_error 2 "rows.h5: /X has 3 rows but /y has 2" solve --data rows.h5
+expect_error 2 "rows.h5: /X has 3 rows but /y has 2 (is X stored transposed? see --X-layout)" solve --data rows.h5
 expect_error 2 "len.h5: /groups has 3 entries, expected 2 (one per model column: 2 columns of /X x poly degree 1)" solve --data len.h5
 expect_error 2 "float.h5: /groups must be an integer dataset (found float)" solve --data float.h5
 expect_error 2 "a.h5: /A must be 2 x 2 (one row and column per model column), found 3 x 2" solve --data a.h5 --sharing matrix

@@ -10,6 +10,8 @@ Sections, in order (WSHARE_BENCH_ONLY=a,b,... runs a subset):
   peers    numpy lstsq, scipy lsqr, PETSc LSQR on the same files
   load     HDF5 load rate (wshare, h5py) against a raw sequential read of the same file
   ckpt     checkpoint overhead (with vs without --checkpoint-dir)
+  chunked  users' files: medium stored in 2048-row chunks (uncompressed, gzip 4) against its
+           contiguous copy, 1 and 2 ranks; h5py + scipy lsqr on the gzip file
 Peak memory per rank comes from every wshare run (/usr/bin/time %M per rank).
 Writes results/latest.md, results/latest.png and results/latest.json.
 """
@@ -45,6 +47,14 @@ TIMEOUT = 600 if not QUICK else 120
 PASS_ITERS = 20
 SOLVE_PROBLEMS = ["small", "medium", "ill", "wide"]
 PEERS = [("numpy-lstsq", 1), ("scipy-lsqr", 1), ("petsc-lsqr", 2)]
+# chunked section: (storage label, problem, environment) of the wshare runs
+CHUNKED = [("contiguous", "medium", {}), ("chunked", "medium_chunked", {}),
+           ("gzip-4", "medium_gzip", {}),
+           ("chunked, WSHARE_IO=hdf5", "medium_chunked", {"WSHARE_IO": "hdf5"})]
+# problem files each section reads (only these are generated when WSHARE_BENCH_ONLY is set)
+NEEDS = {"pass": ["medium", "medium_f32"], "solve": SOLVE_PROBLEMS, "peers": SOLVE_PROBLEMS,
+         "load": ["tiny", "medium"], "ckpt": ["medium"],
+         "chunked": ["medium", "medium_chunked", "medium_gzip"]}
 TIME_BIN = "/usr/bin/time"
 GB = 1e9
 MiB = 1 << 20
@@ -185,15 +195,16 @@ class Wshare:
                 else f"--version failed ({why(r)})"
         self.standin = bool(self.version and "stand-in" in self.version)
 
-    def solve(self, nprocs, data, out, extra, timeout=TIMEOUT, warm=True):
-        """One `wshare solve` process tree; returns the run dict plus `result` (attrs,
-        history) when the result file was written and the exit code is 0 or 3."""
+    def solve(self, nprocs, data, out, extra, timeout=TIMEOUT, warm=True, env=None):
+        """One `wshare solve` process tree (env: extra environment variables); returns the
+        run dict plus `result` (attrs, history) when the result file was written and the
+        exit code is 0 or 3."""
         if os.path.exists(out):
             os.remove(out)
         if warm:
             prime(data)
         argv = timed_argv([self.path, "solve", "--data", data, "--out", out, "--quiet"] + extra)
-        r = run(mpirun(nprocs, argv), env=base_env(1), timeout=timeout)
+        r = run(mpirun(nprocs, argv), env=dict(base_env(1), **(env or {})), timeout=timeout)
         r["ok"] = r["rc"] in (0, 3) and os.path.exists(out)
         if r["ok"]:
             try:
@@ -296,7 +307,11 @@ def sec_stream(R):
 
 def sec_data(R):
     files = {}
-    for name in ["tiny", "small", "medium", "medium_f32", "ill", "wide"]:
+    names = ["tiny", "small", "medium", "medium_f32", "ill", "wide", "medium_chunked",
+             "medium_gzip"]
+    if ONLY:
+        names = [n for n in names if any(n in NEEDS.get(s, []) for s in ONLY)]
+    for name in names:
         path, params, dt = problems.ensure_problem(name, DATA, QUICK, log=log)
         info = dict(params, path=path, gen_seconds=round(dt, 2), bytes=os.path.getsize(path),
                     x_bytes=params["rows"] * params["cols"] * (4 if params["dtype"] == "f32" else 8))
@@ -622,6 +637,83 @@ def sec_ckpt(R, ws):
     R["ckpt"] = out
 
 
+def sec_chunked(R, ws):
+    """Whole `--solver auto` runs on medium as stored by users' writers: in 2048-row chunks,
+    uncompressed and gzip level 4, against its contiguous copy; the cases run interleaved,
+    several rounds.  read_seconds is wshare's own slowest-rank load time.  The peer is h5py +
+    scipy lsqr reading the gzip file."""
+    out = {"runs": [], "rtol": RTOL}
+    R["chunked"] = out
+    if ws.missing:
+        out["error"] = ws.missing
+        return
+    rows = []
+    for label, prob, env in CHUNKED:
+        for p in RANKS:
+            if env and p != 2:
+                continue
+            # the second-long runs are the noisiest: more rounds of them
+            reps = REPS if prob == "medium_gzip" else max(REPS, 7)
+            rows.append({"storage": label, "problem": prob, "ranks": p, "env": env,
+                         "reps": reps, "walls": [], "reads": [], "rss": []})
+    ref_w = {}
+    for rnd in range(max(row["reps"] for row in rows)):
+        for row in rows:
+            if "error" in row or rnd >= row["reps"]:
+                continue
+            res_path = os.path.join(WORK, f"chunked-{row['problem']}-{row['ranks']}.h5")
+            r = ws.solve(row["ranks"], R["data"][row["problem"]]["path"], res_path,
+                         ["--solver", "auto", "--rtol", repr(RTOL)], env=row["env"])
+            if not r["ok"]:
+                row["error"] = why(r, f"wshare solve on {row['problem']}")
+                continue
+            res = r["result"]
+            row["walls"].append(r["wall"])
+            row["reads"].append(attr(res, "read_seconds"))
+            row["rss"].append(max(r["rss_kb"]) if r["rss_kb"] else None)
+            row["solver_used"] = attr(res, "solver")
+            w = res.get("w")
+            key = row["ranks"]
+            if row["storage"] == "contiguous" and w is not None:
+                ref_w[key] = w
+            if w is not None and key in ref_w:
+                row["same_bits"] = bool(np.array_equal(w.view(np.uint64),
+                                                       ref_w[key].view(np.uint64)))
+    for row in rows:
+        if "error" not in row and row["walls"]:
+            reads = [x for x in row["reads"] if x is not None]
+            row.update(wall=median(row["walls"]), read=median(reads) if reads else None)
+            log(f"  {row['storage']} {row['ranks']} rank(s): {row['wall']:.3f} s "
+                f"(read {f3(row['read'])} s)")
+        row.pop("env", None)
+    out["runs"] = rows
+    # the peer a user would reach for: h5py reads the gzip file, scipy lsqr solves
+    peer = {"peer": "scipy-lsqr", "problem": "medium_gzip"}
+    argv = timed_argv([sys.executable, os.path.join(HERE, "peers.py"), "scipy-lsqr",
+                       "--data", R["data"]["medium_gzip"]["path"], "--rtol", repr(RTOL),
+                       "--check"])
+    walls, reads = [], []
+    for _ in range(REPS):
+        prime(R["data"]["medium_gzip"]["path"])
+        r = run(argv, env=base_env(NPROC))
+        m = re.search(r"^PEER_RESULT (.*)$", r["out"], re.M)
+        if r["rc"] != 0 or not m:
+            peer["error"] = why(r, "scipy-lsqr on medium_gzip")
+            break
+        pr = json.loads(m.group(1))
+        walls.append(r["wall"] - pr.get("check_s", 0.0))
+        reads.append(pr.get("read_s"))
+        peer.update(iterations=pr.get("iterations"), rel_pgrad=pr.get("rel_pgrad"))
+    if walls:
+        peer.update(walls=walls, wall=median(walls), read=median(reads))
+        log(f"  h5py + scipy lsqr on medium_gzip: {peer['wall']:.3f} s (read {peer['read']:.3f} s)")
+    out["peer"] = peer
+
+
+def f3(x):
+    return f"{x:.3f}" if x is not None else "n/a"
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():
@@ -641,7 +733,7 @@ def main():
     sections = [("stream", lambda: sec_stream(R)), ("data", lambda: sec_data(R)),
                 ("pass", lambda: sec_pass(R, ws)), ("solve", lambda: sec_solve(R, ws)),
                 ("peers", lambda: sec_peers(R)), ("load", lambda: sec_load(R, ws)),
-                ("ckpt", lambda: sec_ckpt(R, ws))]
+                ("ckpt", lambda: sec_ckpt(R, ws)), ("chunked", lambda: sec_chunked(R, ws))]
     timing, loadavg = {}, {}
     for name, fn in sections:
         if not want(name) and not (name == "data" and ONLY):

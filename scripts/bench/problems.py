@@ -34,11 +34,19 @@ PROBLEMS = {
                        dtype="f32"),
     # a tiny file with medium's columns: start-up / open / write baseline for the load rate
     "tiny": dict(kind="gauss", rows=1_000, cols=256, groups=64, noise=0.1, seed=15),
+    # medium's values stored chunked (2048-row chunks of whole rows), as users' writers do:
+    # uncompressed and with gzip level 4 (the "chunked" section)
+    "medium_chunked": dict(kind="copy", source="medium", chunk_rows=2048, gzip=0),
+    "medium_gzip": dict(kind="copy", source="medium", chunk_rows=2048, gzip=4),
 }
 
 
 def problem_params(name, quick=False):
     p = dict(PROBLEMS[name])
+    if p["kind"] == "copy":  # the source's parameters plus the storage
+        src = problem_params(p["source"], quick)
+        src.update(p, kind="copy")
+        return src
     p.setdefault("dtype", "f64")
     if quick and name != "tiny":
         p["rows"] = max(1000, p["rows"] // 10)
@@ -139,7 +147,10 @@ def ensure_problem(name, directory, quick=False, log=print):
         return path, params, 0.0
     t0 = time.monotonic()
     tmp = path + ".tmp"
-    if params["kind"] == "ill":
+    if params["kind"] == "copy":
+        src_path = ensure_problem(params["source"], directory, quick, log)[0]
+        _write_copy(tmp, src_path, params)
+    elif params["kind"] == "ill":
         _write_ill(tmp, params)
     else:
         _write_gauss(tmp, params)
@@ -181,6 +192,27 @@ def _write_gauss(path, p):
             dy[r0:r1] = yb.astype(dt)
         f.create_dataset("groups", data=groups.astype(np.int64))
         f.create_dataset("w_true", data=w_true.astype(np.float64))
+        _common_attrs(f, p)
+
+
+def _write_copy(path, src_path, p):
+    """The source problem's datasets with /X and /y stored in chunks of chunk_rows rows
+    (whole rows), optionally gzip-compressed; everything else as in the source."""
+    import h5py
+    comp = dict(compression="gzip", compression_opts=p["gzip"]) if p["gzip"] else {}
+    with h5py.File(src_path, "r") as src, h5py.File(path, "w") as f:
+        for name in ("X", "y"):
+            d = src[name]
+            chunks = (min(p["chunk_rows"], d.shape[0]),) + d.shape[1:]
+            out = f.create_dataset(name, shape=d.shape, dtype=d.dtype, chunks=chunks, **comp)
+            step = max(1, ROW_BLOCK // chunks[0]) * chunks[0]
+            for r0 in range(0, d.shape[0], step):
+                out[r0:r0 + step] = d[r0:r0 + step]
+        for name in src:
+            if name not in ("X", "y"):
+                src.copy(name, f)
+        for key, val in src.attrs.items():
+            f.attrs[key] = val
         _common_attrs(f, p)
 
 

@@ -149,6 +149,46 @@ def targets(R):
             if spread > 0.01 else ""
         T.append((name, f"{ck['with_']:.2f} / {ck['without']:.2f} s",
                   f"{1 + ck['overhead']:.3f}", status(ck["overhead"] <= 0.01) + note))
+    T += chunked_targets(R)
+    return T
+
+
+def chunked_targets(R):
+    """Users' files (chunked section): chunked <= 1.25x contiguous, gzip read speed-up from 1
+    to 2 ranks >= 1.7, gzip whole run <= 0.6x h5py + scipy lsqr."""
+    C = R.get("chunked", {})
+    runs, peer = C.get("runs", []), C.get("peer") or {}
+    miss = C.get("error") or R["errors"].get("chunked") or "not measured"
+
+    def run_of(storage, p):
+        r = find(runs, storage=storage, ranks=p)
+        return r if r and r.get("wall") else None
+
+    T = []
+    a, b = run_of("chunked", 2), run_of("contiguous", 2)
+    name = "medium in 2048-row chunks, auto, 2 ranks: whole run <= 1.25x contiguous copy"
+    if a and b:
+        ratio = a["wall"] / b["wall"]
+        T.append((name, f"{a['wall']:.2f} / {b['wall']:.2f} s", f"{ratio:.2f}",
+                  status(ratio <= 1.25)))
+    else:
+        T.append((name, None, None, na((find(runs, storage="chunked", ranks=2) or {})
+                                       .get("error", miss))))
+    a, b = run_of("gzip-4", 1), run_of("gzip-4", 2)
+    name = "medium gzip-4 chunks: read at 2 ranks >= 1.7x faster than at 1 rank"
+    if a and b and a.get("read") and b.get("read"):
+        ratio = a["read"] / b["read"]
+        T.append((name, f"{a['read']:.2f} / {b['read']:.2f} s (read_seconds)", f"{ratio:.2f}",
+                  status(ratio >= 1.7)))
+    else:
+        T.append((name, None, None, na((find(runs, storage="gzip-4") or {}).get("error", miss))))
+    name = "medium gzip-4, auto, 2 ranks: whole run <= 0.6x h5py + scipy lsqr"
+    if b and peer.get("wall"):
+        ratio = b["wall"] / peer["wall"]
+        T.append((name, f"{b['wall']:.2f} / {peer['wall']:.2f} s", f"{ratio:.2f}",
+                  status(ratio <= 0.6)))
+    else:
+        T.append((name, None, None, na(peer.get("error") or miss)))
     return T
 
 
@@ -203,10 +243,14 @@ def markdown(R):
             note = f"cond(tied design) = {p['cond_tied']:.3g}"
         if name == "tiny":
             note = "baseline for the load estimate"
+        if p.get("kind") == "copy":
+            note = (f"{p['source']}'s values in {p['chunk_rows']}-row chunks, "
+                    + (f"gzip level {p['gzip']}" if p["gzip"] else "uncompressed"))
         add(f"| {name} | {p['rows']:,} × {p['cols']:,} | {p['dtype']} | {p['groups']} | "
             f"{p['x_bytes'] / GB:.3f} GB | {note} |")
     add("")
-    add("All files are written by `problems.py` (h5py, contiguous datasets, wshare layout); "
+    add("All files are written by `problems.py` (h5py, contiguous datasets unless noted, "
+        "wshare layout); "
         "they are in the page cache when read (warm), unless WSHARE_BENCH_COLD=1.")
     add("")
 
@@ -450,6 +494,42 @@ def markdown(R):
         add(f"Overhead {ck['overhead'] * 100:+.2f}%. Files left in the directory: "
             f"{', '.join(ck['files']) or 'none'}.")
     add("")
+
+    # users' files
+    C = R.get("chunked")
+    if C is not None:
+        add("## 8. Users' files: medium stored chunked and compressed")
+        add("")
+        add("medium's values in 2048-row chunks of whole rows (as h5py, netCDF4 and PyTables "
+            "write), uncompressed and gzip level 4, against its contiguous copy; `--solver auto "
+            f"--rtol {C.get('rtol', 1e-8):g}`; process wall and wshare's `read_seconds` "
+            "(slowest rank's load), medians of interleaved runs. The uncompressed chunks are "
+            "mapped like contiguous storage; gzip chunks are decoded by each rank for its own "
+            "rows; `WSHARE_IO=hdf5` reads through H5Dread instead.")
+        add("")
+        add("| storage | ranks | wall (min–max) | read_seconds (min–max) | /w = contiguous's, bitwise "
+            "| peak RSS/rank |")
+        add("| --- | --- | --- | --- | --- | --- |")
+        for row in C.get("runs", []):
+            head = f"| {row['storage']} | {row['ranks']} |"
+            if "error" in row or not row.get("walls"):
+                add(head + f" {na(row.get('error', 'not run'))} | | | |")
+                continue
+            reads = [x for x in row["reads"] if x is not None]
+            rss = [x for x in row["rss"] if x]
+            add(head + f" {row['wall']:.3f} ({min(row['walls']):.3f}–{max(row['walls']):.3f}) | "
+                f"{f(row.get('read'), '{:.3f}')}"
+                + (f" ({min(reads):.3f}–{max(reads):.3f})" if reads else "")
+                + f" | {({True: 'yes', False: 'NO'}).get(row.get('same_bits'), '—')} | "
+                f"{f(max(rss) / 1024 if rss else None, '{:.0f} MiB')} |")
+        pe = C.get("peer") or {}
+        if pe.get("wall"):
+            add(f"| h5py + scipy lsqr (gzip-4 file) | 1 × {R['machine'].get('nproc')} threads | "
+                f"{pe['wall']:.3f} ({min(pe['walls']):.3f}–{max(pe['walls']):.3f}) | "
+                f"{f(pe.get('read'), '{:.3f}')} (h5py read) | — | |")
+        elif pe:
+            add(f"| h5py + scipy lsqr (gzip-4 file) | | {na(pe.get('error', 'not run'))} | | | |")
+        add("")
 
     # errors, timing
     if R.get("errors"):

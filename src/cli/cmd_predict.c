@@ -16,6 +16,8 @@ static const WsOptionSpec predict_specs[] = {
     {"model", "RESULT.h5", NULL, "result file of wshare solve (required)"},
     {"data", "FILE", NULL, "HDF5 data file (required)"},
     {"X", "DATASET", "/X", "design matrix dataset"},
+    {"X-layout", "rows|columns", "rows", "columns: X is stored transposed, n x m"},
+    {"X-layout", "rows|columns", "rows", "columns: X is stored transposed, n x m"},
     {"y", "DATASET", NULL, "targets, to report rmse and r2 [default: /y if present]"},
     {"out", "FILE", NULL, "file to write /y_pred to (required)"},
     {"quiet", NULL, NULL, "print errors only"},
@@ -74,7 +76,12 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   if (!err) err = ws_h5file_open(ws_options_str(o, "data"), comm, &data);
   const char *y_name = ws_options_str(o, "y");
   if (!err && !y_name) y_name = ws_h5file_exists(data, "/y") ? "/y" : NULL;
-  WsDesignSource src = {.x_name = ws_options_str(o, "X"), .y_name = y_name, .degree = 1};
+  int layout = 0;
+  if (!err) err = ws_options_choice(o, "X-layout", ws_rowread_layout_names(), &layout);
+  WsDesignSource src = {.x_name = ws_options_str(o, "X"),
+                        .y_name = y_name,
+                        .degree = 1,
+                        .x_layout = (WsLayout)layout};
   if (!err) {
     src.degree = model->poly_degree;
     src.terms = model->poly_terms;

@@ -21,7 +21,9 @@
 
 static const WsOptionSpec solve_specs[] = {
     {"data", "FILE", NULL, "HDF5 data file (required)"},
-    {"X", "DATASET", "/X", "design matrix dataset (m x n, float64 or float32)"},
+    {"X", "DATASET", "/X", "design matrix dataset (m x n, any integer or float type)"},
+    {"X-layout", "rows|columns", "rows",
+     "columns: X is stored transposed, n x m (MATLAB v7.3, Julia, Fortran)"},
     {"y", "DATASET", "/y", "target dataset (m)"},
     {"sharing", "none|groups|matrix", NULL,
      "sharing kind [default: groups if the data has /groups, else none]"},
@@ -63,6 +65,7 @@ typedef struct {
   int64_t degree, seed;
   int terms, basis; /* WsFeaturesTerms, WsFeaturesBasis */
   int intercept, standardize;
+  int x_layout; /* WsLayout */
   WsRunSettings run;
   char *config;
 } SolveConfig;
@@ -72,6 +75,7 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   c->data = ws_options_str(o, "data");
   c->x_name = ws_options_str(o, "X");
   c->y_name = ws_options_str(o, "y");
+  WS_CALL(ws_options_choice(o, "X-layout", ws_rowread_layout_names(), &c->x_layout));
   static const char *const kinds[] = {"none", "groups", "matrix", NULL};
   c->sharing = -1;
   if (ws_options_str(o, "sharing")) WS_CALL(ws_options_choice(o, "sharing", kinds, &c->sharing));
@@ -187,7 +191,8 @@ static WsErr setup(SolveRun *r) {
                         .y_name = c->y_name,
                         .degree = (int)c->degree,
                         .terms = (WsFeaturesTerms)c->terms,
-                        .basis = (WsFeaturesBasis)c->basis};
+                        .basis = (WsFeaturesBasis)c->basis,
+                        .x_layout = (WsLayout)c->x_layout};
   WS_CALL(ws_design_read(r->data, &src, &r->timers, &r->des));
   t0 = ws_timer_now();
   WS_CALL(read_sharing(r));
@@ -204,11 +209,13 @@ static void print_header(SolveRun *r) {
   double bytes = (double)most * des->n_raw * (des->dtype == WS_DTYPE_F32 ? 4 : 8);
   ws_report(&r->rep,
             "problem: %s: %lld rows x %d columns (%s%s), %d ranks, X %.1f MiB per rank (max)\n"
+            "input: X is %s, %s (rank 0 %s it)\n"
             "sharing: %s, %d tied columns (%d groups)%s\n",
             r->cfg.data, (long long)des->part.rows, des->n,
             des->dtype == WS_DTYPE_F32 ? "float32" : "float64",
             ws_features_identity(des->features) ? "" : ", polynomial features", r->size,
-            bytes / 1048576.0, ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
+            bytes / 1048576.0, des->x_info.type, des->x_info.storage, des->x_rows->method,
+            ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
             r->cfg.intercept ? ", intercept" : "");
 }
 

@@ -10,33 +10,45 @@
 #include "wshare/kernels.h"
 #include "wshare/reduce.h"
 
-static WsErr check_shapes(const WsH5File *f, const WsDesignSource *src, WsDatasetInfo *xi,
-                          WsDatasetInfo *yi) {
-  WS_CALL(ws_h5file_info(f, src->x_name, xi));
+/* Shapes and types (rowread.h).  A y from a column-major writer (MATLAB, Julia) is stored
+ * 1 x m and is read as such. */
+static WsErr check_shapes(const WsH5File *f, const WsDesignSource *src, WsRowInfo *xi,
+                          WsLayout *y_layout) {
+  const char *path = f->path;
+  WS_CALL(ws_rowread_inspect(f, src->x_name, src->x_layout, xi));
   WS_CHECK(xi->ndims == 2, WS_ERR_INPUT, "%s: dataset %s must be 2-D (rows x columns), found %d-D",
-           f->path, src->x_name, xi->ndims);
-  WS_CHECK(xi->type_class == H5T_FLOAT && (xi->type_size == 4 || xi->type_size == 8), WS_ERR_INPUT,
-           "%s: dataset %s must be float32 or float64", f->path, src->x_name);
-  WS_CHECK(xi->dims[1] > 0, WS_ERR_INPUT, "%s: dataset %s has no columns", f->path, src->x_name);
-  WS_CHECK(xi->dims[0] > 0, WS_ERR_INPUT, "%s: dataset %s has no rows", f->path, src->x_name);
+           path, src->x_name, xi->ndims);
+  WS_CHECK(xi->cols > 0, WS_ERR_INPUT, "%s: dataset %s has no columns", path, src->x_name);
+  WS_CHECK(xi->rows > 0, WS_ERR_INPUT, "%s: dataset %s has no rows", path, src->x_name);
   if (!src->y_name) return WS_OK;
-  WS_CALL(ws_h5file_info(f, src->y_name, yi));
-  WS_CHECK(yi->ndims == 1 || (yi->ndims == 2 && yi->dims[1] == 1), WS_ERR_INPUT,
-           "%s: dataset %s must be 1-D", f->path, src->y_name);
-  WS_CHECK(yi->type_class == H5T_FLOAT || yi->type_class == H5T_INTEGER, WS_ERR_INPUT,
-           "%s: dataset %s must be numeric", f->path, src->y_name);
-  WS_CHECK(yi->dims[0] == xi->dims[0], WS_ERR_INPUT, "%s: %s has %lld rows but %s has %lld",
-           f->path, src->x_name, (long long)xi->dims[0], src->y_name, (long long)yi->dims[0]);
+  WsRowInfo yi;
+  WS_CALL(ws_rowread_inspect(f, src->y_name, WS_LAYOUT_ROWS, &yi));
+  *y_layout = yi.ndims == 2 && yi.rows == 1 && yi.cols > 1 ? WS_LAYOUT_COLUMNS : WS_LAYOUT_ROWS;
+  int64_t y_rows = *y_layout == WS_LAYOUT_COLUMNS ? yi.cols : yi.rows;
+  WS_CHECK(yi.ndims == 1 || yi.cols == 1 || yi.rows == 1, WS_ERR_INPUT,
+           "%s: dataset %s must be 1-D", path, src->y_name);
+  const char *hint = xi->cols != y_rows                ? ""
+                     : src->x_layout == WS_LAYOUT_ROWS ? " (is X stored transposed? see --X-layout)"
+                                                       : " (is X stored as rows? see --X-layout)";
+  WS_CHECK(y_rows == xi->rows, WS_ERR_INPUT, "%s: %s has %lld rows but %s has %lld%s", path,
+           src->x_name, (long long)xi->rows, src->y_name, (long long)y_rows, hint);
   return WS_OK;
 }
 
-/* Collective: the smallest global row holding a non-finite value, reported with its name. */
-static WsErr check_finite(const WsDesign *des, const char *path, const char *name, const void *v,
-                          int64_t per_row, int is_f32, MPI_Comm comm) {
+/* Collective: the smallest global row holding a non-finite value, reported with its name.
+ * rows is NULL for y (one value per row in des->y). */
+static WsErr check_finite(const WsDesign *des, const char *path, const char *name,
+                          const WsRowBlock *rows, MPI_Comm comm) {
   int64_t first;
   long long bad_row = LLONG_MAX;
-  if (ws_kernels_count_nonfinite(des->part.count * per_row, v, is_f32, &first) > 0)
-    bad_row = (long long)(des->part.start + first / per_row);
+  if (!rows && ws_kernels_count_nonfinite(des->part.count, des->y, 0, &first) > 0)
+    bad_row = (long long)(des->part.start + first);
+  for (int r = 0; rows && r < rows->n_runs && bad_row == LLONG_MAX; r++) {
+    const WsRowRun *run = &rows->runs[r];
+    if (ws_kernels_count_nonfinite(run->count * rows->cols, run->data, rows->dtype == WS_DTYPE_F32,
+                                   &first) > 0)
+      bad_row = (long long)(des->part.start + run->first + first / rows->cols);
+  }
   long long global;
   WS_MPI(MPI_Allreduce(&bad_row, &global, 1, MPI_LONG_LONG, MPI_MIN, comm));
   WS_CHECK(global == LLONG_MAX, WS_ERR_INPUT,
@@ -51,43 +63,32 @@ WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *tim
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
-  WsDatasetInfo xi, yi;
-  WS_CALL(ws_comm_agree(comm, check_shapes(f, src, &xi, &yi)));
+  WsRowInfo xi;
+  WsLayout y_layout = WS_LAYOUT_ROWS;
+  WS_CALL(ws_comm_agree(comm, check_shapes(f, src, &xi, &y_layout)));
   WsDesign *des = ws_memory_calloc(1, sizeof *des);
   WS_CALL(ws_comm_agree_alloc(comm, des != NULL));
   *out = des;
   snprintf(des->x_name, sizeof des->x_name, "%s", src->x_name);
-  des->part = ws_partition_rows(xi.dims[0], rank, size);
-  des->n_raw = (int)xi.dims[1];
+  des->part = ws_partition_rows(xi.rows, rank, size);
+  des->n_raw = (int)xi.cols;
   des->degree = src->degree;
   WS_CALL(ws_comm_agree(comm, ws_features_count(des->n_raw, src->degree, src->terms, &des->n)));
-  des->dtype = xi.type_size == 4 ? WS_DTYPE_F32 : WS_DTYPE_F64;
-  size_t elem = des->dtype == WS_DTYPE_F32 ? sizeof(float) : sizeof(double);
+  des->dtype = xi.dtype;
+  des->x_info = xi;
   int64_t local = des->part.count;
   des->y = ws_memory_calloc((size_t)(local > 0 ? local : 1), sizeof *des->y);
   des->slab = ws_memory_calloc((size_t)WS_SLAB_ROWS * des->n, sizeof *des->slab);
   WS_CALL(ws_comm_agree_alloc(comm, des->y && des->slab));
-  int mapped = 0;
-  WsErr err =
-      ws_dataset_map_rows(f, src->x_name, &des->part, des->n_raw, des->dtype, &des->map, &mapped);
-  if (!err && mapped) {
-    des->X = des->map.rows;
-  } else if (!err) {
-    des->X = ws_memory_alloc((size_t)(local > 0 ? local : 1) * des->n_raw * elem);
-    err = ws_comm_agree_alloc(comm, des->X != NULL);
-    if (!err)
-      err = ws_dataset_read_rows(f, src->x_name, &des->part, des->n_raw, des->dtype, des->X);
-  }
-  if (!err && src->y_name)
-    err = ws_dataset_read_rows(f, src->y_name, &des->part, 1, WS_DTYPE_F64, des->y);
-  WS_CALL(err);
+  WS_CALL(ws_rowread_block(f, src->x_name, src->x_layout, &des->part, des->dtype, &des->x_rows));
+  if (src->y_name)
+    WS_CALL(ws_rowread_into(f, src->y_name, y_layout, &des->part, WS_DTYPE_F64, des->y));
   ws_timer_add(timers, WS_TIME_READ, t0);
 
-  WS_CALL(check_finite(des, f->path, src->x_name, des->X, des->n_raw, des->dtype == WS_DTYPE_F32,
-                       comm));
+  WS_CALL(check_finite(des, f->path, src->x_name, des->x_rows, comm));
   WS_CALL(ws_design_features_create(des, src, f->path, comm, &des->features));
   if (!src->y_name) return WS_OK;
-  WS_CALL(check_finite(des, f->path, src->y_name, des->y, 1, 0, comm));
+  WS_CALL(check_finite(des, f->path, src->y_name, NULL, comm));
   double sums[2] = {0.0, 0.0};
   for (int64_t i = 0; i < local; i++) {
     sums[0] += des->y[i];
@@ -101,10 +102,7 @@ WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *tim
 
 void ws_design_destroy(WsDesign **des) {
   if (!des || !*des) return;
-  if ((*des)->map.base)
-    ws_dataset_unmap_rows(&(*des)->map);
-  else
-    free((*des)->X);
+  ws_rowread_destroy(&(*des)->x_rows);
   free((*des)->y);
   free((*des)->mean);
   free((*des)->slab);
@@ -113,18 +111,28 @@ void ws_design_destroy(WsDesign **des) {
   *des = NULL;
 }
 
+/* Rows [i0, i0 + rows) of X converted to double into out (rows x n_raw); the slab may span
+ * runs of X. */
+static void raw_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out) {
+  for (int64_t done = 0; done < rows;) {
+    int64_t avail;
+    const void *src = ws_rowread_row(des->x_rows, i0 + done, &avail);
+    int64_t take = avail < rows - done ? avail : rows - done;
+    ws_kernels_to_f64(take * des->n_raw, src, des->dtype == WS_DTYPE_F32, out + done * des->n_raw);
+    done += take;
+  }
+}
+
 void ws_design_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out) {
-  size_t elem = des->dtype == WS_DTYPE_F32 ? sizeof(float) : sizeof(double);
-  const char *src = (const char *)des->X + (size_t)i0 * des->n_raw * elem;
   if (ws_features_identity(des->features)) {
-    ws_kernels_to_f64(rows * des->n_raw, src, des->dtype == WS_DTYPE_F32, out);
+    raw_rows(des, i0, rows, out);
     return;
   }
   /* Raw values go to the tail of out, then expand in place from the front: the expanded
    * row i never overwrites raw rows > i because n >= n_raw leaves room, and row i is read
    * before it is overwritten. */
   double *raw = out + rows * (int64_t)des->n - rows * (int64_t)des->n_raw;
-  ws_kernels_to_f64(rows * des->n_raw, src, des->dtype == WS_DTYPE_F32, raw);
+  raw_rows(des, i0, rows, raw);
   ws_features_expand(des->features, rows, raw, out);
 }
 
@@ -156,13 +164,16 @@ void ws_design_gradient(WsDesign *des, const double *w, double c, int use_y, dou
     for (int j = 0; j < n; j++)
       shift -= des->mean[j] * w[j];
   double local[2] = {0.0, 0.0};
-  int identity = ws_features_identity(des->features);
-  if (identity && des->dtype == WS_DTYPE_F64) {
-    ws_kernels_residual_gradient_f64(des->part.count, n, des->X, use_y ? des->y : NULL, w, shift, g,
-                                     local);
-  } else if (identity && des->dtype == WS_DTYPE_F32) {
-    ws_kernels_residual_gradient_f32(des->part.count, n, des->X, use_y ? des->y : NULL, w, shift, g,
-                                     local);
+  if (ws_features_identity(des->features)) {
+    /* Run by run: the kernel carries its sums across calls, so runs change no bit. */
+    for (int r = 0; r < des->x_rows->n_runs; r++) {
+      const WsRowRun *run = &des->x_rows->runs[r];
+      const double *y = use_y ? des->y + run->first : NULL;
+      if (des->dtype == WS_DTYPE_F64)
+        ws_kernels_residual_gradient_f64(run->count, n, run->data, y, w, shift, g, local);
+      else
+        ws_kernels_residual_gradient_f32(run->count, n, run->data, y, w, shift, g, local);
+    }
   } else {
     for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
       int64_t rows = ws_design_slab_rows(des, i0);

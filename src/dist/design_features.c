@@ -14,7 +14,10 @@ static WsErr global_bounds(const WsDesign *des, MPI_Comm comm, double *bounds) {
     lo[j] = INFINITY;
     hi[j] = -INFINITY;
   }
-  ws_features_range(des->part.count, n_raw, des->X, des->dtype == WS_DTYPE_F32, lo, hi);
+  for (int r = 0; r < des->x_rows->n_runs; r++) {
+    const WsRowRun *run = &des->x_rows->runs[r];
+    ws_features_range(run->count, n_raw, run->data, des->dtype == WS_DTYPE_F32, lo, hi);
+  }
   for (int j = 0; j < n_raw; j++)
     hi[j] = -hi[j];
   WS_MPI(MPI_Allreduce(MPI_IN_PLACE, bounds, 2 * n_raw, MPI_DOUBLE, MPI_MIN, comm));

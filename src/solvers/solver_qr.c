@@ -61,9 +61,7 @@ static void qr_tied_row(Qr *q, int64_t i) {
   const WsSharing *sh = q->c->sh;
   int n_raw = des->n_raw, n = des->n, k = q->c->k, off = q->off;
   int f32 = des->dtype == WS_DTYPE_F32;
-  const char *src =
-      (const char *)des->X + (size_t)i * n_raw * (f32 ? sizeof(float) : sizeof(double));
-  ws_kernels_to_f64(n_raw, src, f32, q->raw);
+  ws_kernels_to_f64(n_raw, ws_design_raw_row(des, i), f32, q->raw);
   ws_features_expand_dd(des->features, q->raw, q->tab, q->pw);
   WsDD *z = q->z;
   if (off) z[0] = ws_ddouble_from(1.0);

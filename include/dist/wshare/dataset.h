@@ -1,6 +1,6 @@
-/* Row blocks of large datasets (README "File formats"): each rank reads, maps or writes
- * only its own block of rows of a 1-D or 2-D dataset.  Collective over the file's
- * communicator unless said otherwise. */
+/* Row blocks of large datasets written in parallel (README "File formats"): each rank writes
+ * only its own block of rows of a 1-D or 2-D dataset.  Reading rows is the row reader's
+ * (wshare/rowread.h).  Collective over the file's communicator. */
 #ifndef WSHARE_DATASET_H
 #define WSHARE_DATASET_H
 
@@ -9,29 +9,7 @@
 
 typedef enum { WS_DTYPE_F64 = 0, WS_DTYPE_F32 = 1 } WsDtype;
 
-/* Reads rows [part.start, part.start + part.count) of a 1-D or 2-D float dataset into buf
- * (row-major, converted to dtype). */
-WsErr ws_dataset_read_rows(const WsH5File *f, const char *name, const WsPartition *part,
-                           int64_t cols, WsDtype dtype, void *buf);
-
-/* A rank's rows mapped straight from the file (zero-copy). */
-typedef struct {
-  void *base; /* the mapping (page-aligned), NULL when not mapped */
-  size_t length;
-  void *rows; /* the first of this rank's rows inside the mapping */
-} WsRowMap;
-
-/* Maps rows [part.start, part.start + part.count) of a 2-D dataset read-only when its
- * storage allows it (contiguous, unfiltered, in the native type of dtype), which avoids
- * copying the rows and first-touching fresh memory.  *mapped is 0 (and nothing is mapped
- * on any rank) when it does not, or when the environment sets WSHARE_IO=hdf5; the caller
- * then uses ws_dataset_read_rows. */
-WsErr ws_dataset_map_rows(const WsH5File *f, const char *name, const WsPartition *part,
-                          int64_t cols, WsDtype dtype, WsRowMap *map, int *mapped);
-/* Local: releases a mapping (an empty one is ignored). */
-void ws_dataset_unmap_rows(WsRowMap *map);
-
-/* Writes this rank's rows of a 1-D or 2-D dataset dset of f. */
+/* Collective: writes this rank's rows of a 1-D or 2-D dataset dset of f. */
 WsErr ws_dataset_write_rows(const WsH5File *f, hid_t dset, const WsPartition *part, int64_t cols,
                             hid_t mem_type, const void *buf);
 

@@ -7,6 +7,7 @@
 
 #include "wshare/dataset.h"
 #include "wshare/features.h"
+#include "wshare/rowread.h"
 #include "wshare/timer.h"
 
 enum { WS_NAME_MAX = 256 };
@@ -17,8 +18,10 @@ typedef struct {
   int degree;       /* polynomial degree (1 = raw columns) */
   int n;            /* model columns: features->n (n_raw * degree for separate terms) */
   WsDtype dtype;
-  void *X;      /* part.count x n_raw, row-major, as stored */
-  WsRowMap map; /* when X is mapped from the file rather than read */
+  /* This rank's rows of X (part.count x n_raw, row-major, in runs: mapped or read, in dtype),
+   * and the stored type and storage of X (README "Input files"). */
+  WsRowBlock *x_rows;
+  WsRowInfo x_info;
   double *y;    /* part.count, converted to double */
   int centred;  /* columns centred by mean (with an intercept) */
   double *mean; /* n: global column means of the expanded columns (centred only) */
@@ -39,6 +42,7 @@ typedef struct {
    * bounds each; NULL: the global minimum and maximum of X's columns. */
   const double *map_lo, *map_hi;
   int map_cols;
+  WsLayout x_layout; /* X stored m x n (rows) or n x m (columns) */
 } WsDesignSource;
 
 /* Collective over f's communicator: reads this rank's rows of X and y from f, checks shapes
@@ -54,6 +58,10 @@ WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers);
  * 0), adds sum_i r_i x~_i to g (n), and r^2, r sums to sums[0..1].  Not divided by m. */
 void ws_design_gradient(WsDesign *des, const double *w, double c, int use_y, double *g,
                         double sums[2]);
+/* Local row i of X as stored in memory (n_raw values of dtype). */
+static inline const void *ws_design_raw_row(const WsDesign *des, int64_t i) {
+  return ws_rowread_row(des->x_rows, i, NULL);
+}
 /* Expands rows [i0, i0 + rows) of this rank into out (rows x n, row-major, uncentred). */
 void ws_design_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out);
 /* Rows per slab used by the slab-wise passes. */

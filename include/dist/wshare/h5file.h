@@ -13,6 +13,13 @@
 
 enum { WS_PATH_MAX = 4096 };
 
+/* Checks an HDF5 call (a negative return is a failure); what names the file or dataset. */
+#define WS_H5(expr, what)                                                                          \
+  do {                                                                                             \
+    if ((expr) < 0)                                                                                \
+      return ws_error_set(WS_ERR_RUNTIME, "%s: HDF5 call failed (%s)", (what), #expr);             \
+  } while (0)
+
 typedef struct {
   hid_t file;
   char path[WS_PATH_MAX];
