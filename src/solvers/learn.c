@@ -36,7 +36,7 @@ enum {
   LS_LIPSCHITZ,  /* the step of the improvement step */
   LS_LOSS_FREE,  /* loss of the free fit */
   LS_RCOND_FREE, /* reciprocal condition of its scaled Gram matrix */
-  LS_LOSS,       /* what the last stage reached */
+  LS_LOSS,       /* loss, RSS (all rows) and |A grad| (NaN: not known) of the model in theta */
   LS_RSS,
   LS_GNORM,
   LS_REFINED, /* exact refinement passes of the final fit */
@@ -73,6 +73,7 @@ typedef struct {
   /* Derived from the state, rebuilt after a restore. */
   double *A_fit, *b_fit, *rho;
   int rho_ready;
+  double step_loss; /* the loss of what this iteration fitted (reported) */
   WsKmeans1d *dp;
   /* Outputs. */
   int64_t *groups;
@@ -262,7 +263,10 @@ static WsErr stage_gram(WsSolver *s, Learn *L) {
   L->scal[LS_ROWS0] = g.rows[0];
   L->scal[LS_ROWS1] = g.rows[1];
   L->scal[LS_YBAR] = g.ybar;
-  L->scal[LS_LOSS] = 0.5 * g.yy[0] / g.rows[0];
+  /* Until the free fit, theta predicts ybar. */
+  if (L->ones) s->theta[p->n] = g.ybar;
+  L->scal[LS_RSS] = g.yy[0] + g.yy[1];
+  L->step_loss = L->scal[LS_LOSS] = L->scal[LS_RSS] / (2.0 * (g.rows[0] + g.rows[1]));
   return WS_OK;
 }
 
@@ -311,8 +315,10 @@ static WsErr stage_gram_passes(WsSolver *s, Learn *L) {
     }
     /* The shift c of the design's convention is ybar + c' in atom coordinates. */
     if (L->ones) L->free[L->P] = cg->theta[p->n] - g.ybar;
-    L->scal[LS_LOSS_FREE] = L->scal[LS_LOSS] = sol->loss;
+    L->scal[LS_LOSS_FREE] = L->step_loss = L->scal[LS_LOSS] = sol->loss;
+    L->scal[LS_RSS] = sol->rss;
     L->scal[LS_RCOND_FREE] = 1.0;
+    memcpy(s->theta, cg->theta, (size_t)p->dim * sizeof *s->theta);
   }
   ws_learn_pass_gram_free(&g);
   free(theta0);
@@ -321,6 +327,29 @@ static WsErr stage_gram_passes(WsSolver *s, Learn *L) {
   ws_problem_destroy(&fp);
   ws_sharing_destroy(&sh);
   return err;
+}
+
+/* LS_LOSS and LS_RSS of the free fit in theta, over all rows, from the Gram matrices (what a
+ * run stopped before the final fit reports). */
+static void progress(WsSolver *s, Learn *L) {
+  int dim = L->dim;
+  double rss = 0.0, w2 = 0.0, m = 0.0;
+  for (int set = 0; set < L->sets; set++) {
+    const double *G = L->gram + (int64_t)set * dim * dim, *b = L->gram_b + (int64_t)set * dim;
+    double q = 0.0;
+    for (int a = 0; a < dim; a++) {
+      double Ga = 0.0;
+      for (int c = 0; c < dim; c++)
+        Ga += G[a + (int64_t)c * dim] * L->free[c];
+      q += L->free[a] * (Ga - 2.0 * b[a]);
+    }
+    rss += L->scal[LS_YY0 + set] + q;
+    m += L->scal[LS_ROWS0 + set];
+  }
+  for (int j = 0; j < s->prob->n; j++)
+    w2 += s->theta[j] * s->theta[j];
+  L->scal[LS_RSS] = fmax(rss, 0.0);
+  L->scal[LS_LOSS] = L->scal[LS_RSS] / (2.0 * m) + 0.5 * s->prob->ridge * w2;
 }
 
 /* Stage: the free fit from the Gram matrix (refined when ill-conditioned), the importances,
@@ -360,10 +389,11 @@ static WsErr stage_free(WsSolver *s, Learn *L) {
       q += L->free[a] * (Aa - 2.0 * L->b_fit[a]);
     }
     free(work);
-    L->scal[LS_LOSS_FREE] = L->scal[LS_LOSS] = fmax(L->scal[LS_YY0] + q, 0.0) / (2.0 * sys.m);
+    L->scal[LS_LOSS_FREE] = L->step_loss = fmax(L->scal[LS_YY0] + q, 0.0) / (2.0 * sys.m);
+    double c = to_weights(L, L->free, s->theta);
+    if (L->ones) s->theta[p->n] = c;
+    progress(s, L);
   }
-  double c = to_weights(L, L->free, s->theta);
-  if (L->ones) s->theta[p->n] = c;
   L->scal[LS_STAGE] = STAGE_PATH;
   WS_CALL(ensure_derived(s, L));
   int distinct = (int)ws_kmeans1d_distinct(L->dp);
@@ -437,13 +467,13 @@ static WsErr stage_path(WsSolver *s, Learn *L) {
     labels_put(L, K, r.labels);
     double *row = path_row(L, K);
     double loss = L->scal[LS_LOSS_FREE] + r.dloss;
+    L->step_loss = loss;
     row[PC_K] = K;
     row[PC_DLOSS] = r.dloss;
     row[PC_GAIN] = r.gain > 0.0 ? r.gain / (loss + r.gain) : 0.0;
     row[PC_RCOND] = r.rcond;
     row[PC_STEPS] = r.steps;
     row[PC_DEFICIENT] = r.deficient;
-    L->scal[LS_LOSS] = loss;
     L->scal[LS_K_NEXT] = K + 1;
     if (K + 1 > (int)L->scal[LS_K_HI]) L->scal[LS_STAGE] = STAGE_EXACT;
   }
@@ -649,7 +679,7 @@ static WsErr stage_final(WsSolver *s, Learn *L) {
       double g2 = L->ones ? s->g[p->n] * s->g[p->n] : 0.0;
       for (int cl = 0; cl < K; cl++)
         g2 += M[cl] > 0.0 ? rhs[cl] * rhs[cl] / M[cl] : 0.0;
-      L->scal[LS_LOSS] = ev.loss;
+      L->step_loss = L->scal[LS_LOSS] = ev.loss;
       L->scal[LS_RSS] = ev.rss;
       L->scal[LS_GNORM] = sqrt(g2);
       L->scal[LS_REFINED] = steps;
@@ -672,6 +702,7 @@ static WsErr learn_start(WsSolver *s) {
   memset(L->scal, 0, sizeof L->scal);
   L->scal[LS_STAGE] = STAGE_GRAM;
   L->scal[LS_K_LO] = L->opt.groups > 0 ? L->opt.groups : 1;
+  L->scal[LS_GNORM] = NAN;
   return WS_OK;
 }
 
@@ -683,6 +714,7 @@ static WsErr learn_iterate(WsSolver *s, const double *control_in, WsStepInfo *in
   if (control_in) memcpy(control, control_in, sizeof control);
   WS_CALL(ws_reduce_sum(p->comm, control, WS_CONTROL_COUNT, p->timers));
   WS_CALL(ensure_derived(s, L));
+  L->step_loss = L->scal[LS_LOSS];
   switch ((int)L->scal[LS_STAGE]) {
   case STAGE_GRAM:
     WS_CALL(L->route == ROUTE_GRAM ? stage_gram(s, L) : stage_gram_passes(s, L));
@@ -703,7 +735,7 @@ static WsErr learn_iterate(WsSolver *s, const double *control_in, WsStepInfo *in
   default:
     return ws_error_set(WS_ERR_RUNTIME, "learn: internal error: stage %g", L->scal[LS_STAGE]);
   }
-  info->loss = L->scal[LS_LOSS];
+  info->loss = L->step_loss;
   info->grad_norm = L->scal[LS_GNORM];
   info->rss = L->scal[LS_RSS];
   info->converged = (int)L->scal[LS_STAGE] == STAGE_DONE;
@@ -772,16 +804,16 @@ static WsErr learn_layout(const WsProblem *p, Learn *L) {
   L->route = fits ? ROUTE_GRAM : ROUTE_PASSES;
   if (fits)
     snprintf(L->route_text, sizeof L->route_text,
-             "the %d x %d tied Gram matrix in memory (%.1f MiB), one pass for the whole path",
+             "the %d x %d tied Gram matrix in memory (%.3g MiB), one pass for the whole path",
              L->dim, L->dim, bytes / 1048576.0);
   else
     snprintf(L->route_text, sizeof L->route_text,
-             "the %d x %d tied Gram matrix needs %.0f MiB (%.0f MiB available): free fit by cg, "
+             "the %d x %d tied Gram matrix needs %.3g MiB (%.3g MiB available): free fit by cg, "
              "one pass per K",
              L->dim, L->dim, bytes / 1048576.0, avail / 1048576.0);
   WS_CHECK(L->route == ROUTE_GRAM || L->sets == 1, WS_ERR_INPUT,
-           "solve: --learn-criterion holdout needs the tied Gram matrix in memory (%.0f MiB, "
-           "%.0f MiB available); use bic",
+           "solve: --learn-criterion holdout needs the tied Gram matrix in memory (%.3g MiB, "
+           "%.3g MiB available); use bic",
            bytes / 1048576.0, avail / 1048576.0);
   int fit_rows = (int)(m - m / 10);
   WS_CHECK(L->sets == 1 || (m / 10 >= 1 && fit_rows >= L->dim), WS_ERR_INPUT,
