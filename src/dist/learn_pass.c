@@ -33,13 +33,11 @@ static WsErr reduce_same(MPI_Comm comm, double *buf, int64_t count, WsTimers *ti
   return WS_OK;
 }
 
-/* The merged, centred row of expanded row x (n values) into z (dim values). */
-static void merged_row(const WsDesign *des, const int *map, int k, int ones, const double *x,
-                       double *z) {
+/* The merged, centred row of expanded row x (n values) into z (k values). */
+static void merged_row(const WsDesign *des, const int *map, int k, const double *x, double *z) {
   memset(z, 0, (size_t)k * sizeof *z);
   for (int j = 0; j < des->n; j++)
     if (map[j] >= 0) z[map[j]] += des->centred ? x[j] - des->mean[j] : x[j];
-  if (ones) z[k] = 1.0;
 }
 
 typedef struct {
@@ -64,15 +62,44 @@ static void accumulate_set(WsLearnGram *g, int s, int64_t count, const GramScrat
   g->rows[s] += (double)count;
 }
 
+/* Every weight its own column, of stored float64 rows without powers: the rows are Z. */
+static int is_identity(const WsDesign *des, const int *map, int k) {
+  if (k != des->n || des->degree != 1 || des->dtype != WS_DTYPE_F64) return 0;
+  for (int j = 0; j < des->n; j++)
+    if (map[j] != j) return 0;
+  return 1;
+}
+
 static void gram_local(const WsDesign *des, const int *map, int64_t slab, int ones, int split,
                        const GramScratch *w, WsLearnGram *g) {
-  int n = des->n, dim = g->dim;
+  int n = des->n, dim = g->dim, identity = is_identity(des, map, g->k);
+  /* Nothing to centre, append or split: DSYRK reads the rows where they are. */
+  int direct = identity && !des->centred && !ones && !split && !g->diag_only;
   for (int64_t i0 = 0; i0 < des->part.count; i0 += slab) {
     int64_t rows = des->part.count - i0 < slab ? des->part.count - i0 : slab, count[2] = {0, 0};
-    ws_design_rows(des, i0, rows, w->raw);
+    const double *x = (const double *)des->X + i0 * n;
+    if (direct) {
+      for (int64_t i = 0; i < rows; i++)
+        w->yc[0][i] = des->y[i0 + i] - g->ybar;
+      ws_kernels_gram_accumulate(rows, dim, x, w->yc[0], g->G, g->b);
+      for (int64_t i = 0; i < rows; i++)
+        g->yy[0] += w->yc[0][i] * w->yc[0][i];
+      g->rows[0] += (double)rows;
+      continue;
+    }
+    if (!identity) {
+      ws_design_rows(des, i0, rows, w->raw);
+      x = w->raw;
+    }
     for (int64_t i = 0; i < rows; i++) {
       int s = split ? ws_learn_pass_row_set(des->part.start + i0 + i) : 0;
-      merged_row(des, map, g->k, ones, w->raw + i * n, w->tied[s] + count[s] * dim);
+      double *z = w->tied[s] + count[s] * dim;
+      if (identity)
+        for (int j = 0; j < n; j++)
+          z[j] = des->centred ? x[i * n + j] - des->mean[j] : x[i * n + j];
+      else
+        merged_row(des, map, g->k, x + i * n, z);
+      if (ones) z[g->k] = 1.0;
       w->yc[s][count[s]++] = des->y[i0 + i] - g->ybar;
     }
     for (int s = 0; s < g->sets; s++)
@@ -193,51 +220,58 @@ WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const dou
   return err;
 }
 
-/* The rows of set only: each slab's selected rows are packed to its front. */
-static void gradient_subset(const WsDesign *des, const double *w, double shift, int set,
-                            double *rows_buf, double *ysel, double *g, double sums[2]) {
+/* Each slab's rows are sorted into the fit rows and the held-out rows, then swept. */
+static void gradient_split(const WsDesign *des, const double *w, double shift, double *rows_buf,
+                           double *ysel, double *g, double *sums) {
   int n = des->n;
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-    int64_t rows = ws_design_slab_rows(des, i0), count = 0;
-    ws_design_rows(des, i0, rows, rows_buf);
+    int64_t rows = ws_design_slab_rows(des, i0), count[2] = {0, 0};
+    double *buf[2] = {rows_buf, rows_buf + (int64_t)WS_SLAB_ROWS * n};
+    const double *src = buf[1];
+    ws_design_rows(des, i0, rows, buf[1]);
     for (int64_t i = 0; i < rows; i++) {
-      if (ws_learn_pass_row_set(des->part.start + i0 + i) != set) continue;
-      if (count != i) memcpy(rows_buf + count * n, rows_buf + i * n, (size_t)n * sizeof *rows_buf);
-      ysel[count++] = des->y[i0 + i];
+      int s = ws_learn_pass_row_set(des->part.start + i0 + i);
+      /* Held-out rows move to the front of their own buffer, fit rows into the other; no
+       * held-out row is overwritten before it is read (count[1] <= i). */
+      memmove(buf[s] + count[s] * n, src + i * n, (size_t)n * sizeof *src);
+      ysel[s * WS_SLAB_ROWS + count[s]++] = des->y[i0 + i];
     }
-    ws_kernels_residual_gradient_f64(count, n, rows_buf, ysel, w, shift, g, sums);
+    for (int s = 0; s < 2; s++)
+      ws_kernels_residual_gradient_f64(count[s], n, buf[s], ysel + s * WS_SLAB_ROWS, w, shift,
+                                       g + (int64_t)s * n, sums + 2 * s);
   }
 }
 
-WsErr ws_learn_pass_gradient(MPI_Comm comm, WsDesign *des, const double *w, double c, int set,
-                             WsTimers *timers, double *g, double sums[2]) {
-  int n = des->n;
-  double *buf = ws_memory_calloc((size_t)n + 2, sizeof *buf);
-  double *rows_buf = ws_memory_calloc((size_t)WS_SLAB_ROWS * n, sizeof *rows_buf);
-  double *ysel = ws_memory_calloc(WS_SLAB_ROWS, sizeof *ysel);
+WsErr ws_learn_pass_gradient(MPI_Comm comm, WsDesign *des, const double *w, double c, int split,
+                             WsTimers *timers, double *g, double *sums) {
+  int n = des->n, sets = split ? 2 : 1;
+  int64_t len = (int64_t)sets * (n + 2);
+  double *buf = ws_memory_calloc((size_t)len, sizeof *buf);
+  double *rows_buf = ws_memory_calloc((size_t)2 * WS_SLAB_ROWS * n, sizeof *rows_buf);
+  double *ysel = ws_memory_calloc(2 * WS_SLAB_ROWS, sizeof *ysel);
   WsErr err = ws_comm_agree_alloc(comm, buf && rows_buf && ysel);
+  double *gs = buf, *ss = buf + (int64_t)sets * n;
   if (!err) {
     double t0 = ws_timer_now();
-    if (set == WS_ROWS_ALL) {
-      ws_design_gradient(des, w, c, 1, buf, buf + n);
+    if (!split) {
+      ws_design_gradient(des, w, c, 1, gs, ss);
     } else {
       double shift = c;
       if (des->centred)
         for (int j = 0; j < n; j++)
           shift -= des->mean[j] * w[j];
-      gradient_subset(des, w, shift, set, rows_buf, ysel, buf, buf + n);
+      gradient_split(des, w, shift, rows_buf, ysel, gs, ss);
       /* Centring: sum_i r_i (x_i - mu) = sum_i r_i x_i - mu sum_i r_i. */
-      if (des->centred)
+      for (int s = 0; s < 2 && des->centred; s++)
         for (int j = 0; j < n; j++)
-          buf[j] -= des->mean[j] * buf[n + 1];
+          gs[s * n + j] -= des->mean[j] * ss[2 * s + 1];
     }
     ws_timer_add(timers, WS_TIME_COMPUTE, t0);
-    err = reduce_same(comm, buf, n + 2, timers);
+    err = reduce_same(comm, buf, len, timers);
   }
   if (!err) {
-    memcpy(g, buf, (size_t)n * sizeof *g);
-    sums[0] = buf[n];
-    sums[1] = buf[n + 1];
+    memcpy(g, gs, (size_t)sets * n * sizeof *g);
+    memcpy(sums, ss, (size_t)sets * 2 * sizeof *sums);
   }
   free(buf);
   free(rows_buf);

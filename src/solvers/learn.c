@@ -32,9 +32,11 @@ enum {
   LS_YY1,
   LS_ROWS0, /* rows of each set */
   LS_ROWS1,
-  LS_YBAR,       /* the offset of y in the Gram matrices */
-  LS_LIPSCHITZ,  /* the step of the improvement step */
-  LS_LOSS_FREE,  /* loss of the free fit */
+  LS_YBAR,      /* the offset of y in the Gram matrices */
+  LS_LIPSCHITZ, /* the step of the improvement step */
+  LS_LOSS_FREE, /* loss of the free fit (on the fit rows) */
+  LS_RSS_FREE0, /* its exact RSS on the fit (or all) rows and on the held-out rows */
+  LS_RSS_FREE1,
   LS_RCOND_FREE, /* reciprocal condition of its scaled Gram matrix */
   LS_LOSS,       /* loss, RSS (all rows) and |A grad| (NaN: not known) of the model in theta */
   LS_RSS,
@@ -69,7 +71,7 @@ typedef struct {
   double scal[LS_COUNT];
   double *gram, *gram_b; /* sets blocks of dim x dim (1 value on the passes route), of dim */
   int64_t gram_len;
-  double *free, *importance, *labels, *fits, *path;
+  double *free, *free_grad, *importance, *labels, *fits, *path;
   /* Derived from the state, rebuilt after a restore. */
   double *A_fit, *b_fit, *rho;
   int rho_ready;
@@ -84,9 +86,9 @@ typedef struct {
 static void learn_free(Learn *L) {
   if (!L) return;
   ws_learn_atoms_free(&L->atoms);
-  double *bufs[] = {L->gram,         L->gram_b, L->free,    L->importance, L->labels,
-                    L->fits,         L->path,   L->A_fit,   L->b_fit,      L->rho,
-                    L->group_values, L->out_k,  L->out_rss, L->out_crit,   L->out_gain};
+  double *bufs[] = {L->gram,  L->gram_b,  L->free,     L->free_grad, L->importance, L->labels,
+                    L->fits,  L->path,    L->A_fit,    L->b_fit,     L->rho,        L->group_values,
+                    L->out_k, L->out_rss, L->out_crit, L->out_gain};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     free(bufs[i]);
   free(L->groups);
@@ -168,11 +170,10 @@ static WsErr ensure_derived(WsSolver *s, Learn *L) {
   }
   if (stage <= STAGE_FREE) return WS_OK;
   if (L->route == ROUTE_GRAM && !L->rho_ready) {
+    /* rho = A theta_f - b = Lambda theta_f - Z^T r_f, with Z^T r_f from the exact pass. */
     for (int a = 0; a < dim; a++) {
-      double s_a = -L->b_fit[a];
-      for (int b = 0; b < dim; b++)
-        s_a += L->A_fit[a + (int64_t)b * dim] * L->free[b];
-      L->rho[a] = s_a;
+      double ridge = a < L->P ? L->scal[LS_ROWS0] * s->prob->ridge * L->atoms.size[a] : 0.0;
+      L->rho[a] = ridge * L->free[a] + L->free_grad[a];
     }
     L->rho_ready = 1;
   }
@@ -183,44 +184,66 @@ static WsErr ensure_derived(WsSolver *s, Learn *L) {
   return WS_OK;
 }
 
-/* The merged residual r = M x - rhs of a fit on the rows of set from one exact pass:
- * cluster sums of the gradient, the ridge, and the sum of residuals for the ones column. */
-static WsErr exact_residual(WsSolver *s, Learn *L, const int *labels, int K, const double *x,
-                            int set, double m, double *r) {
+/* One exact pass at the fit x (merged coordinates of labels): the gradient of the data term
+ * summed by cluster, sum_i (pred_i - y_i) z_i, over all rows (split = 0) or over the fit rows
+ * (g) and the held-out rows (g + kd), and the RSS of each set. */
+static WsErr exact_gradient(WsSolver *s, Learn *L, const int *labels, int K, const double *x,
+                            int split, double *g, double *rss) {
   WsProblem *p = s->prob;
-  int n = p->n, kd = K + L->ones;
+  int n = p->n, kd = K + L->ones, sets = split ? 2 : 1;
   double *theta = ws_memory_calloc((size_t)L->dim, sizeof *theta);
-  double *w = ws_memory_calloc((size_t)n, sizeof *w), *g = ws_memory_calloc((size_t)n, sizeof *g);
-  WsErr err = ws_comm_agree_alloc(p->comm, theta && w && g);
-  double sums[2] = {0.0, 0.0};
+  double *w = ws_memory_calloc((size_t)n, sizeof *w);
+  double *gw = ws_memory_calloc((size_t)sets * n, sizeof *gw);
+  WsErr err = ws_comm_agree_alloc(p->comm, theta && w && gw);
+  double sums[4] = {0.0, 0.0, 0.0, 0.0};
   if (!err) {
     ws_learn_fit_expand(L->P, L->ones, labels, K, x, theta);
     double c = to_weights(L, theta, w);
-    err = ws_learn_pass_gradient(p->comm, p->design, w, c, set, p->timers, g, sums);
+    err = ws_learn_pass_gradient(p->comm, p->design, w, c, split, p->timers, gw, sums);
   }
-  if (!err) {
-    memset(r, 0, (size_t)kd * sizeof *r);
+  for (int set = 0; !err && set < sets; set++) {
+    double *gs = g + (int64_t)set * kd;
+    memset(gs, 0, (size_t)kd * sizeof *gs);
     for (int j = 0; j < n; j++) {
       int a = L->atoms.atom_of[j], c = a >= 0 ? labels[a] : -1;
-      if (c >= 0) r[c] += g[j] + m * p->ridge * w[j];
+      if (c >= 0) gs[c] += gw[(int64_t)set * n + j];
     }
-    if (L->ones) r[K] = sums[1];
+    if (L->ones) gs[K] = sums[2 * set + 1];
+    rss[set] = sums[2 * set];
   }
   free(theta);
   free(w);
+  free(gw);
+  return err;
+}
+
+/* The merged residual r = M x - rhs of a fit on the rows of block 0 (the fit rows when split,
+ * else all rows) from one exact pass: the cluster gradients plus the ridge. */
+static WsErr exact_residual(WsSolver *s, Learn *L, const int *labels, int K, const double *x,
+                            int split, double m, double *r) {
+  int kd = K + L->ones;
+  double *g = ws_memory_calloc((size_t)2 * kd, sizeof *g), rss[2];
+  WsErr err = ws_comm_agree_alloc(s->prob->comm, g != NULL);
+  if (!err) err = exact_gradient(s, L, labels, K, x, split, g, rss);
+  for (int c = 0; !err && c < kd; c++) {
+    double size = 0.0;
+    for (int a = 0; c < K && a < L->P; a++)
+      size += labels[a] == c ? L->atoms.size[a] : 0.0;
+    r[c] = g[c] + m * s->prob->ridge * size * x[c];
+  }
   free(g);
   return err;
 }
 
 /* Iterative refinement with exact residuals (the Gram matrix squares the condition). */
 static WsErr refine(WsSolver *s, Learn *L, const int *labels, int K, const WsLearnFactor *f,
-                    int set, double m, double *x, int *steps) {
+                    int split, double m, double *x, int *steps) {
   int kd = K + L->ones;
   double *r = ws_memory_calloc((size_t)kd, sizeof *r),
          *dx = ws_memory_calloc((size_t)kd, sizeof *dx);
   WsErr err = ws_comm_agree_alloc(s->prob->comm, r && dx);
   for (*steps = 0; !err && *steps < REFINE_STEPS; ++*steps) {
-    err = exact_residual(s, L, labels, K, x, set, m, r);
+    err = exact_residual(s, L, labels, K, x, split, m, r);
     if (err) break;
     ws_learn_fit_correct(f, r, dx);
     double dmax = 0.0, xmax = 0.0;
@@ -329,26 +352,13 @@ static WsErr stage_gram_passes(WsSolver *s, Learn *L) {
   return err;
 }
 
-/* LS_LOSS and LS_RSS of the free fit in theta, over all rows, from the Gram matrices (what a
- * run stopped before the final fit reports). */
+/* LS_LOSS and LS_RSS of the free fit in theta over all rows (what a run stopped before the
+ * final fit reports). */
 static void progress(WsSolver *s, Learn *L) {
-  int dim = L->dim;
-  double rss = 0.0, w2 = 0.0, m = 0.0;
-  for (int set = 0; set < L->sets; set++) {
-    const double *G = L->gram + (int64_t)set * dim * dim, *b = L->gram_b + (int64_t)set * dim;
-    double q = 0.0;
-    for (int a = 0; a < dim; a++) {
-      double Ga = 0.0;
-      for (int c = 0; c < dim; c++)
-        Ga += G[a + (int64_t)c * dim] * L->free[c];
-      q += L->free[a] * (Ga - 2.0 * b[a]);
-    }
-    rss += L->scal[LS_YY0 + set] + q;
-    m += L->scal[LS_ROWS0 + set];
-  }
+  double w2 = 0.0, m = L->scal[LS_ROWS0] + L->scal[LS_ROWS1];
   for (int j = 0; j < s->prob->n; j++)
     w2 += s->theta[j] * s->theta[j];
-  L->scal[LS_RSS] = fmax(rss, 0.0);
+  L->scal[LS_RSS] = L->scal[LS_RSS_FREE0] + L->scal[LS_RSS_FREE1];
   L->scal[LS_LOSS] = L->scal[LS_RSS] / (2.0 * m) + 0.5 * s->prob->ridge * w2;
 }
 
@@ -369,10 +379,15 @@ static WsErr stage_free(WsSolver *s, Learn *L) {
       err = deficient(L, "the tied design of the starting structure", f.bad, p->ridge > 0.0);
     int steps = 0;
     if (!err && f.rcond < REFINE_RCOND)
-      err = refine(s, L, identity, L->P, &f, L->sets == 2 ? WS_ROWS_FIT : WS_ROWS_ALL,
-                   L->scal[LS_ROWS0], L->free, &steps);
+      err = refine(s, L, identity, L->P, &f, L->sets == 2, L->scal[LS_ROWS0], L->free, &steps);
     L->scal[LS_RCOND_FREE] = f.rcond;
     ws_learn_fit_factor_free(&f);
+    /* The exact gradient and RSS at the free fit, on each set: every RSS of the path and
+     * every loss comparison follows from them and the Gram matrices without cancellation. */
+    double rss[2] = {0.0, 0.0};
+    if (!err) err = exact_gradient(s, L, identity, L->P, L->free, L->sets == 2, L->free_grad, rss);
+    L->scal[LS_RSS_FREE0] = rss[0];
+    L->scal[LS_RSS_FREE1] = rss[1];
     free(identity);
     WS_CALL(ws_comm_agree(p->comm, err));
     for (int a = 0; a < L->P; a++)
@@ -521,7 +536,34 @@ static double criterion(const Learn *L, const double *row, const double *log_s) 
   return m * log(rss / m) + (K + L->ones) * log(m) + 2.0 * log_s[K + (L->opt.zero ? 1 : 0)];
 }
 
-/* Stage: every model of the path scored exactly in one pass; K chosen. */
+/* The RSS of atom-coordinate fits theta (count of them) on each set, from the exact pass at
+ * the free fit: |r|^2 = RSS_f + 2 e.g + e^T G e with e = theta - theta_f and g the free fit's
+ * gradient, so nothing cancels against |y|^2. */
+static WsErr gram_rss(const Learn *L, int count, const double *thetas, double *rss) {
+  int dim = L->dim;
+  double *e;
+  WS_ALLOC(e, dim);
+  for (int t = 0; t < count; t++)
+    for (int set = 0; set < L->sets; set++) {
+      const double *G = L->gram + (int64_t)set * dim * dim, *g = L->free_grad + set * dim;
+      for (int a = 0; a < dim; a++)
+        e[a] = thetas[(int64_t)t * dim + a] - L->free[a];
+      double quad = 0.0, lin = 0.0;
+      for (int a = 0; a < dim; a++) {
+        double Gea = 0.0;
+        for (int b = 0; b < dim; b++)
+          Gea += G[a + (int64_t)b * dim] * e[b];
+        quad += e[a] * Gea;
+        lin += e[a] * g[a];
+      }
+      rss[t * L->sets + set] = fmax(L->scal[LS_RSS_FREE0 + set] + 2.0 * lin + quad, 0.0);
+    }
+  free(e);
+  return WS_OK;
+}
+
+/* Stage: every model of the path scored exactly (from the Gram matrices and the free fit's
+ * exact pass, or in one pass on the passes route); K chosen. */
 static WsErr stage_exact(WsSolver *s, Learn *L) {
   WsProblem *p = s->prob;
   int n = p->n, np = path_len(L);
@@ -532,7 +574,9 @@ static WsErr stage_exact(WsSolver *s, Learn *L) {
   double *log_s = ws_memory_calloc((size_t)k_last + 1, sizeof *log_s);
   WsErr err = ws_comm_agree_alloc(p->comm, W && c && rss && log_s);
   if (!err) err = log_stirling(L->P + (L->opt.zero ? 1 : 0), k_last, log_s);
-  if (!err) {
+  if (!err && L->route == ROUTE_GRAM) {
+    err = gram_rss(L, np, L->fits, rss);
+  } else if (!err) {
     for (int t = 0; t < np; t++)
       c[t] = to_weights(L, L->fits + (int64_t)t * L->dim, W + (int64_t)t * n);
     err = ws_learn_pass_rss(p->comm, p->design, np, W, c, L->sets == 2, p->timers, rss);
@@ -656,8 +700,7 @@ static WsErr stage_final(WsSolver *s, Learn *L) {
   }
   int steps = 0;
   if (!err && f.bad >= 0) err = deficient(L, "the chosen tied design", f.bad, p->ridge > 0.0);
-  if (!err && f.rcond < REFINE_RCOND && f.U)
-    err = refine(s, L, labels, K, &f, WS_ROWS_ALL, m, x, &steps);
+  if (!err && f.rcond < REFINE_RCOND && f.U) err = refine(s, L, labels, K, &f, 0, m, x, &steps);
   err = ws_comm_agree(p->comm, err);
   if (!err) {
     ws_learn_fit_expand(L->P, L->ones, labels, K, x, theta);
@@ -745,7 +788,7 @@ static WsErr learn_iterate(WsSolver *s, const double *control_in, WsStepInfo *in
 
 static int learn_state(WsSolver *s, WsStateField *fields, int max) {
   Learn *L = s->impl;
-  if (max < 10) return 0;
+  if (max < 11) return 0;
   int nf = 0, np = L->n_path_max;
   fields[nf++] = (WsStateField){"theta", s->theta, s->prob->dim};
   fields[nf++] = (WsStateField){"common", s->common, WS_S_COUNT};
@@ -753,6 +796,7 @@ static int learn_state(WsSolver *s, WsStateField *fields, int max) {
   fields[nf++] = (WsStateField){"gram", L->gram, L->gram_len};
   fields[nf++] = (WsStateField){"gram_b", L->gram_b, (int64_t)L->sets * L->dim};
   fields[nf++] = (WsStateField){"free", L->free, L->dim};
+  fields[nf++] = (WsStateField){"free_grad", L->free_grad, (int64_t)L->sets * L->dim};
   fields[nf++] = (WsStateField){"importance", L->importance, L->P};
   fields[nf++] = (WsStateField){"labels", L->labels, (int64_t)np * L->P};
   fields[nf++] = (WsStateField){"fits", L->fits, (int64_t)np * L->dim};
@@ -855,11 +899,13 @@ WsErr ws_learn_create(WsProblem *prob, const WsLearnOptions *opt, const WsSolver
     L->gram = ws_memory_calloc((size_t)L->gram_len, sizeof *L->gram);
     L->gram_b = ws_memory_calloc((size_t)L->sets * dim, sizeof *L->gram_b);
     L->free = ws_memory_calloc((size_t)dim, sizeof *L->free);
+    L->free_grad = ws_memory_calloc((size_t)L->sets * dim, sizeof *L->free_grad);
     L->importance = ws_memory_calloc((size_t)L->P, sizeof *L->importance);
     L->labels = ws_memory_calloc((size_t)np * L->P, sizeof *L->labels);
     L->fits = ws_memory_calloc((size_t)np * dim, sizeof *L->fits);
     L->path = ws_memory_calloc((size_t)np * PC_COUNT, sizeof *L->path);
-    err = L->gram && L->gram_b && L->free && L->importance && L->labels && L->fits && L->path
+    err = L->gram && L->gram_b && L->free && L->free_grad && L->importance && L->labels &&
+                  L->fits && L->path
               ? WS_OK
               : WS_ERR_RUNTIME;
   }

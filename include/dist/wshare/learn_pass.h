@@ -11,7 +11,7 @@
 
 /* Rows of the holdout criterion: global row i is held out when i mod 10 = 9, whatever the
  * number of ranks. */
-enum { WS_ROWS_FIT = 0, WS_ROWS_HELD_OUT = 1, WS_ROWS_ALL = 2 };
+enum { WS_ROWS_FIT = 0, WS_ROWS_HELD_OUT = 1 };
 static inline int ws_learn_pass_row_set(int64_t global_row) {
   return global_row % 10 == 9 ? WS_ROWS_HELD_OUT : WS_ROWS_FIT;
 }
@@ -44,10 +44,10 @@ void ws_learn_pass_gram_free(WsLearnGram *g);
 WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const double *W,
                         const double *c, int split, WsTimers *timers, double *rss);
 
-/* Collective, one pass over the rows of set (WS_ROWS_FIT, WS_ROWS_HELD_OUT or WS_ROWS_ALL):
- * g (n) = sum_i r_i x~_i and sums = (sum r_i^2, sum r_i), with r_i as above; not divided by
- * the number of rows. */
-WsErr ws_learn_pass_gradient(MPI_Comm comm, WsDesign *des, const double *w, double c, int set,
-                             WsTimers *timers, double *g, double sums[2]);
+/* Collective, one pass: g = sum_i r_i x~_i (n) and sums = (sum r_i^2, sum r_i) over all rows
+ * (split = 0), or over the fit rows (g, sums) and the held-out rows (g + n, sums + 2), with r_i
+ * as above; not divided by the number of rows. */
+WsErr ws_learn_pass_gradient(MPI_Comm comm, WsDesign *des, const double *w, double c, int split,
+                             WsTimers *timers, double *g, double *sums);
 
 #endif
