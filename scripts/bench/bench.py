@@ -10,6 +10,9 @@ Sections, in order (WSHARE_BENCH_ONLY=a,b,... runs a subset):
   peers    numpy lstsq, scipy lsqr, PETSc LSQR on the same files
   load     HDF5 load rate (wshare, h5py) against a raw sequential read of the same file
   ckpt     checkpoint overhead (with vs without --checkpoint-dir)
+  learn    --sharing learn: the whole path against one fit, recovery of planted ties (ARI)
+           per noise level, the improvement step against brute force, the demo's path plot
+           (learn_bench.py)
 Peak memory per rank comes from every wshare run (/usr/bin/time %M per rank).
 Writes results/latest.md, results/latest.png and results/latest.json.
 """
@@ -29,6 +32,7 @@ sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 
+import learn_bench  # noqa: E402
 import problems  # noqa: E402
 
 QUICK = os.environ.get("WSHARE_BENCH_QUICK", "0") not in ("", "0", "no", "false")
@@ -622,6 +626,12 @@ def sec_ckpt(R, ws):
     R["ckpt"] = out
 
 
+def sec_learn(R, ws):
+    ctx = {"work": WORK, "reps": REPS, "quick": QUICK, "log": log, "median": median, "why": why,
+           "run": run, "mpirun": mpirun, "env": base_env(1)}
+    learn_bench.sec_learn(R, ws, ctx)
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():
@@ -641,7 +651,7 @@ def main():
     sections = [("stream", lambda: sec_stream(R)), ("data", lambda: sec_data(R)),
                 ("pass", lambda: sec_pass(R, ws)), ("solve", lambda: sec_solve(R, ws)),
                 ("peers", lambda: sec_peers(R)), ("load", lambda: sec_load(R, ws)),
-                ("ckpt", lambda: sec_ckpt(R, ws))]
+                ("ckpt", lambda: sec_ckpt(R, ws)), ("learn", lambda: sec_learn(R, ws))]
     timing, loadavg = {}, {}
     for name, fn in sections:
         if not want(name) and not (name == "data" and ONLY):

@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 
+import learn_bench
+
 MiB = 1 << 20
 GB = 1e9
 
@@ -149,6 +151,8 @@ def targets(R):
             if spread > 0.01 else ""
         T.append((name, f"{ck['with_']:.2f} / {ck['without']:.2f} s",
                   f"{1 + ck['overhead']:.3f}", status(ck["overhead"] <= 0.01) + note))
+    # 8. learned sharing: the whole path against one fit
+    T += learn_bench.targets(R, na, status)
     return T
 
 
@@ -451,6 +455,9 @@ def markdown(R):
             f"{', '.join(ck['files']) or 'none'}.")
     add("")
 
+    if "learn" in R:
+        L += learn_bench.markdown(R, na)
+
     # errors, timing
     if R.get("errors"):
         add("## Section failures")
@@ -567,5 +574,10 @@ def write(R, outdir):
     except Exception as exc:
         with open(os.path.join(outdir, "latest.md"), "a") as fh:
             fh.write(f"\nPlot failed: {exc}\n")
+    try:
+        learn_bench.plot(R, outdir)
+    except Exception as exc:
+        with open(os.path.join(outdir, "latest.md"), "a") as fh:
+            fh.write(f"\nLearn plot failed: {exc}\n")
     with open(os.path.join(outdir, "latest.json"), "w") as fh:
         json.dump(R, fh, indent=1, default=_jsonable)

@@ -8,7 +8,7 @@ void ws_learn_report_path(const WsReporter *rep, const WsLearnOutputs *o) {
   ws_report(rep,
             "learn: path (RSS %s; criterion: %s)\n     K              RSS        criterion%s\n",
             holdout ? "of the fit rows" : "of all rows",
-            holdout ? "loss on the held-out rows" : "BIC = m log(RSS/m) + p log m + 2 log S(P, K)",
+            holdout ? "loss on the held-out rows" : "BIC = m log(RSS/m) + p log m + 2 log B(P, K)",
             o->improvable ? "   improvement" : "");
   int kept = 0, best = -1;
   for (int t = 0; t < o->path_len; t++) {

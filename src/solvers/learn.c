@@ -496,9 +496,10 @@ static WsErr stage_path(WsSolver *s, Learn *L) {
   return err;
 }
 
-/* log S(P, k) for k = 0 .. kmax, S the Stirling numbers of the second kind (the number of
- * partitions of P points into k blocks), by the recurrence S(i, k) = k S(i-1, k) + S(i-1, k-1)
- * in logarithms (every term positive, so nothing cancels). */
+/* log B(P, k) = log sum_{j <= k} S(P, j) for k = 0 .. kmax: the number of partitions of P
+ * points into at most k blocks, from the Stirling numbers of the second kind by the
+ * recurrence S(i, k) = k S(i-1, k) + S(i-1, k-1) in logarithms (every term positive, so
+ * nothing cancels). */
 static WsErr log_stirling(int P, int kmax, double *out) {
   double *prev;
   WS_ALLOC(prev, kmax + 1);
@@ -514,15 +515,21 @@ static WsErr log_stirling(int P, int kmax, double *out) {
     }
   }
   free(prev);
+  /* Cumulative: the tie patterns with at most k distinct values. */
+  for (int k = 2; k <= kmax; k++) {
+    double hi = fmax(out[k], out[k - 1]), lo = fmin(out[k], out[k - 1]);
+    out[k] = lo == -INFINITY ? hi : hi + log1p(exp(lo - hi));
+  }
   return WS_OK;
 }
 
 /* The criterion of path entry row.  BIC counts the model space as well (EBIC, Chen and Chen
- * 2008): + 2 log S(P, K), the partitions into K blocks (S(P + 1, K + 1) with the pinned-zero
- * cluster), because a partition chosen by search among them fits noise: splitting a cluster
- * of c points by value lowers the RSS by about (2/pi) c sigma^2, far more than the log m of
- * one parameter (README "Learned sharing", the criterion).  Rounding-level residuals count as
- * that level, so that an exactly tied model is not beaten by rounding noise. */
+ * 2008): + 2 log B(P, K), the tie patterns with at most K distinct values (B(P + 1, K + 1)
+ * with the pinned-zero cluster), because a partition chosen by search among them fits noise:
+ * splitting a cluster of c points by value lowers the RSS by about (2/pi) c sigma^2, far more
+ * than the log m of one parameter (README "Learned sharing", the criterion).  B grows with K,
+ * so the term never weakens BIC.  Rounding-level residuals count as that level, so that an
+ * exactly tied model is not beaten by rounding noise. */
 static double criterion(const Learn *L, const double *row, const double *log_s) {
   if (row[PC_DEFICIENT] != 0.0) return INFINITY;
   double eps2 = 256.0 * DBL_EPSILON * DBL_EPSILON;
