@@ -90,6 +90,11 @@ assert np.isnan(r['learn/criterion'][:]).all()" || fail "--learn-groups 3: resul
 check coarser r3.h5 p.h5:/planted || fail "--learn-groups 3: a planted block was split"
 check tied p.h5 r3.h5 r3.h5:/groups --intercept || fail "--learn-groups 3: not the tied fit"
 
+# The ridge applies to every fit; the final one is the ridge tied fit of the learned ties.
+run "$NRANKS" solve --data p.h5 --sharing learn --learn-max-groups 8 --intercept --ridge 0.01 \
+  --out rr.h5 --quiet
+check tied p.h5 rr.h5 rr.h5:/groups --intercept --ridge 0.01 || fail "--ridge: not the ridge fit"
+
 # 7. Without room for the Gram matrix: cg free fit, one pass per K; the same answer.
 WSHARE_MEMORY_LIMIT=100000 run "$NRANKS" solve --data p.h5 --sharing learn --intercept \
   --learn-max-groups 8 --out rp.h5 >out.txt
@@ -98,7 +103,22 @@ py "a, b = h5py.File('r.h5'), h5py.File('rp.h5')
 assert (a['groups'][:] == b['groups'][:]).all()
 assert abs(a['w'][:] - b['w'][:]).max() <= 1e-10 * abs(a['w'][:]).max()" || fail "passes route"
 
-# 8. Bad input: one line each, exit 2.
+# 8. The worked example inputs/learn.ini on the demo's data (200 000 rows, as scripts/demo): the 32
+#    distinct true values are found, and --sharing-file reproduces the fit.
+run "$NRANKS" gen --out demo.h5 --rows 200000 --cols 64 --groups 16 --unshared 0.25 --noise 0.1 \
+  --seed 1 >/dev/null
+run "$NRANKS" solve "$TESTS_DIR/../inputs/learn.ini" --data demo.h5 --out rd.h5 --quiet
+py "d, r = h5py.File('demo.h5'), h5py.File('rd.h5'); w = d['w_true'][:]
+truth = np.unique(w, return_inverse=True)[1]; g = r['groups'][:]
+assert r.attrs['learned_groups'] == len(np.unique(w)) == 32
+pairs = set(zip(truth.tolist(), g.tolist())); assert len(pairs) == 32, 'not the true partition'" ||
+  fail "inputs/learn.ini: the true ties are not found"
+run "$NRANKS" solve --data demo.h5 --sharing-file rd.h5 --intercept --out rd2.h5 --quiet
+py "a, b = h5py.File('rd.h5'), h5py.File('rd2.h5')
+sys.exit(0 if abs(a['w'][:] - b['w'][:]).max() <= 1e-12 * abs(a['w'][:]).max() else 1)" ||
+  fail "inputs/learn.ini: --sharing-file does not reproduce"
+
+# 9. Bad input: one line each, exit 2.
 expect_error 2 "solve: invalid value '0' for --learn-groups (expected auto or an integer >= 1)" \
   solve --data p.h5 --sharing learn --learn-groups 0
 expect_error 2 "solve: invalid value '0' for --learn-max-groups (expected an integer >= 1)" \
