@@ -4,7 +4,6 @@
 
 void ws_learn_report_path(const WsReporter *rep, const WsLearnOutputs *o) {
   int holdout = o->criterion == WS_LEARN_HOLDOUT;
-  ws_report(rep, "learn: %s\n", o->route);
   ws_report(rep,
             "learn: path (RSS %s; criterion: %s)\n     K              RSS        criterion%s\n",
             holdout ? "of the fit rows" : "of all rows",
