@@ -135,3 +135,5 @@ expect_error 2 "solve: --learn-zero applies only to --sharing learn" \
   solve --data p.h5 --learn-zero
 expect_error 2 "solve: --sharing learn chooses its own fits; --solver must be auto" \
   solve --data p.h5 --sharing learn --solver cg
+WSHARE_MEMORY_LIMIT=100000 expect_error_like 2 "solve: --learn-criterion holdout needs the tied Gram matrix in memory (* MiB, * MiB available); use bic" \
+  solve --data p.h5 --sharing learn --learn-criterion holdout
