@@ -161,6 +161,8 @@ static WsErr stage_free(WsSolver *s, WsLearnRun *L) {
     WsLearnSystem sys = fit_system(L);
     WsLearnFactor f = {0};
     WsErr err = ws_learn_fit_solve(dim, L->A_fit, L->b_fit, L->free, &f);
+    err = ws_comm_agree(p->comm, err);
+    if (!err) err = ws_learn_passes_share(p->comm, L->free, dim, &f);
     int *identity = ws_memory_calloc((size_t)L->P, sizeof *identity);
     if (!err && !identity) err = WS_ERR_RUNTIME;
     for (int a = 0; !err && a < L->P; a++)
@@ -171,6 +173,7 @@ static WsErr stage_free(WsSolver *s, WsLearnRun *L) {
     if (!err && f.rcond < REFINE_RCOND)
       err = ws_learn_passes_refine(s, L, identity, L->P, &f, L->sets == 2, L->scal[LS_ROWS0],
                                    L->free, &steps);
+    if (!err) err = ws_learn_passes_share(p->comm, L->free, dim, &f);
     L->scal[LS_RCOND_FREE] = f.rcond;
     ws_learn_fit_factor_free(&f);
     /* The exact gradient and RSS at the free fit, on each set: every RSS of the path and
@@ -246,6 +249,13 @@ static WsErr stage_path(WsSolver *s, WsLearnRun *L) {
     row[PC_DEFICIENT] = r.deficient;
     L->scal[LS_K_NEXT] = K + 1;
     if (K + 1 > (int)L->scal[LS_K_HI]) L->scal[LS_STAGE] = STAGE_EXACT;
+    /* Every rank keeps rank 0's labels and fit of this K. */
+    MPI_Comm comm = s->prob->comm;
+    int64_t t = K - ws_learn_state_k_lo(L);
+    WS_MPI(MPI_Bcast(L->labels + t * P, P, MPI_DOUBLE, 0, comm));
+    WS_MPI(MPI_Bcast(L->fits + t * L->dim, L->dim, MPI_DOUBLE, 0, comm));
+    WS_MPI(MPI_Bcast(row, PC_COUNT, MPI_DOUBLE, 0, comm));
+    L->step_loss = L->scal[LS_LOSS_FREE] + row[PC_DLOSS];
   }
   free(labels);
   return err;
@@ -344,9 +354,12 @@ static WsErr stage_final(WsSolver *s, WsLearnRun *L) {
     }
   }
   int steps = 0;
+  err = ws_comm_agree(p->comm, err);
+  if (!err) err = ws_learn_passes_share(p->comm, x, kd, &f);
   if (!err && f.bad >= 0) err = deficient(L, "the chosen tied design", f.bad, p->ridge > 0.0);
   if (!err && f.rcond < REFINE_RCOND && f.U)
     err = ws_learn_passes_refine(s, L, labels, K, &f, 0, m, x, &steps);
+  if (!err) err = ws_learn_passes_share(p->comm, x, kd, &f);
   err = ws_comm_agree(p->comm, err);
   if (!err) {
     ws_learn_fit_expand(L->P, L->ones, labels, K, x, theta);

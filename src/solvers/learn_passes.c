@@ -12,6 +12,15 @@
 
 enum { REFINE_STEPS = 4 };
 
+WsErr ws_learn_passes_share(MPI_Comm comm, double *x, int len, WsLearnFactor *f) {
+  double verdict[2] = {f->rcond, f->bad};
+  WS_MPI(MPI_Bcast(verdict, 2, MPI_DOUBLE, 0, comm));
+  f->rcond = verdict[0];
+  f->bad = (int)verdict[1];
+  if (x) WS_MPI(MPI_Bcast(x, len, MPI_DOUBLE, 0, comm));
+  return WS_OK;
+}
+
 /* One exact pass at the fit x (merged coordinates of labels): the gradient of the data term
  * summed by cluster, sum_i (pred_i - y_i) z_i, over all rows (split = 0) or over the fit rows
  * (g) and the held-out rows (g + kd), and the RSS of each set. */
@@ -163,8 +172,9 @@ WsErr ws_learn_passes_refit(WsSolver *s, WsLearnRun *L, const int *labels, int K
     for (int a = 0; a < L->P; a++)
       if (labels[a] >= 0)
         g.G[labels[a] + (int64_t)labels[a] * kd] += g.rows[0] * p->ridge * L->atoms.size[a];
-    err = ws_learn_fit_solve(kd, g.G, g.b, x, f);
+    err = ws_comm_agree(p->comm, ws_learn_fit_solve(kd, g.G, g.b, x, f));
   }
+  if (!err) err = ws_learn_passes_share(p->comm, x, kd, f);
   r->deficient = !err && f->bad >= 0;
   r->rcond = f->rcond;
   r->steps = 0;

@@ -82,6 +82,10 @@ static inline double ws_learn_state_weights(const WsLearnRun *L, const double *t
   return L->ones ? L->scal[LS_YBAR] + theta[L->P] : 0.0;
 }
 
+/* learn_passes.c, collective: one answer for all ranks, whatever the last bits of their
+ * replicated solves (as cholesky does): rank 0's solution x (len values, may be NULL) and its
+ * factor's verdicts (rcond, bad), which decide collective steps such as refinement. */
+WsErr ws_learn_passes_share(MPI_Comm comm, double *x, int len, WsLearnFactor *f);
 /* learn_passes.c, collective: one exact pass at the fit x (merged coordinates of labels):
  * the data term's gradient summed by cluster, sum_i (pred_i - y_i) z_i, over all rows
  * (split = 0) or over the fit rows (g) and the held-out rows (g + K + ones), and each set's
