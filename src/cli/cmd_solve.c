@@ -26,8 +26,8 @@ static const WsOptionSpec solve_specs[] = {
     {"X", "DATASET", "/X", "design matrix dataset (m x n, float64 or float32)"},
     {"y", "DATASET", "/y", "target dataset (m)"},
     {"sharing", "none|groups|matrix|learn", NULL,
-     "sharing kind [default: groups if the data has /groups or --sharing-file/-dataset is "
-     "given, else none]"},
+     "sharing kind [default: groups if the data has /groups or a sharing file or dataset is "
+     "named, else none]"},
     {"sharing-file", "FILE", NULL, "file holding the sharing dataset [default: the data file]"},
     {"sharing-dataset", "DATASET", NULL,
      "sharing dataset [default: /groups or /A; learn: no starting groups]"},
