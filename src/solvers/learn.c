@@ -25,9 +25,9 @@ static const double REFINE_RCOND = 1e-6;
 static void learn_free(WsLearnRun *L) {
   if (!L) return;
   ws_learn_atoms_free(&L->atoms);
-  double *bufs[] = {L->gram,  L->gram_b,  L->free,     L->free_grad, L->importance, L->labels,
-                    L->fits,  L->path,    L->A_fit,    L->b_fit,     L->rho,        L->group_values,
-                    L->out_k, L->out_rss, L->out_crit, L->out_gain};
+  double *bufs[] = {L->model,        L->gram,  L->gram_b,  L->free,     L->free_grad, L->importance,
+                    L->labels,       L->fits,  L->path,    L->A_fit,    L->b_fit,     L->rho,
+                    L->group_values, L->out_k, L->out_rss, L->out_crit, L->out_gain};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     free(bufs[i]);
   free(L->groups);
@@ -136,7 +136,7 @@ static WsErr stage_gram(WsSolver *s, WsLearnRun *L) {
   L->scal[LS_ROWS1] = g.rows[1];
   L->scal[LS_YBAR] = g.ybar;
   /* Until the free fit, theta predicts ybar. */
-  if (L->ones) s->theta[p->n] = g.ybar;
+  if (L->ones) L->model[p->n] = g.ybar;
   L->scal[LS_RSS] = g.yy[0] + g.yy[1];
   L->step_loss = L->scal[LS_LOSS] = L->scal[LS_RSS] / (2.0 * (g.rows[0] + g.rows[1]));
   return WS_OK;
@@ -147,7 +147,7 @@ static WsErr stage_gram(WsSolver *s, WsLearnRun *L) {
 static void progress(WsSolver *s, WsLearnRun *L) {
   double w2 = 0.0, m = L->scal[LS_ROWS0] + L->scal[LS_ROWS1];
   for (int j = 0; j < s->prob->n; j++)
-    w2 += s->theta[j] * s->theta[j];
+    w2 += L->model[j] * L->model[j];
   L->scal[LS_RSS] = L->scal[LS_RSS_FREE0] + L->scal[LS_RSS_FREE1];
   L->scal[LS_LOSS] = L->scal[LS_RSS] / (2.0 * m) + 0.5 * s->prob->ridge * w2;
 }
@@ -201,8 +201,7 @@ static WsErr stage_free(WsSolver *s, WsLearnRun *L) {
     }
     free(work);
     L->scal[LS_LOSS_FREE] = L->step_loss = fmax(L->scal[LS_YY0] + q, 0.0) / (2.0 * sys.m);
-    double c = ws_learn_state_weights(L, L->free, s->theta);
-    if (L->ones) s->theta[p->n] = c;
+    L->model[p->n] = ws_learn_state_weights(L, L->free, L->model);
     progress(s, L);
   }
   L->scal[LS_STAGE] = STAGE_PATH;
@@ -363,11 +362,17 @@ static WsErr stage_final(WsSolver *s, WsLearnRun *L) {
   err = ws_comm_agree(p->comm, err);
   if (!err) {
     ws_learn_fit_expand(L->P, L->ones, labels, K, x, theta);
-    double c = ws_learn_state_weights(L, theta, s->theta);
-    if (L->ones) s->theta[p->n] = c;
-    WsEval ev;
-    err = ws_problem_gradient(p, s->theta, NULL, s->g, &ev);
+    double c = L->model[p->n] = ws_learn_state_weights(L, theta, L->model), sums[2] = {0, 0};
+    double *g = ws_memory_calloc((size_t)p->n, sizeof *g);
+    err = ws_comm_agree_alloc(p->comm, g != NULL);
+    if (!err) err = ws_learn_pass_gradient(p->comm, p->design, L->model, c, 0, p->timers, g, sums);
     if (!err) {
+      /* The objective and its gradient at the final fit, from the exact pass. */
+      double w2 = 0.0;
+      for (int j = 0; j < p->n; j++) {
+        g[j] = g[j] / m + p->ridge * L->model[j];
+        w2 += L->model[j] * L->model[j];
+      }
       /* |A grad| under the learned ties: cluster means of the gradient, nothing for the
        * weights fixed at zero. */
       memset(rhs, 0, (size_t)kd * sizeof *rhs);
@@ -375,18 +380,19 @@ static WsErr stage_final(WsSolver *s, WsLearnRun *L) {
       for (int j = 0; j < p->n; j++) {
         int a = L->atoms.atom_of[j], cl = a >= 0 ? labels[a] : -1;
         if (cl < 0) continue;
-        rhs[cl] += s->g[j];
+        rhs[cl] += g[j];
         M[cl] += 1.0;
       }
-      double g2 = L->ones ? s->g[p->n] * s->g[p->n] : 0.0;
+      double gc = L->ones ? sums[1] / m : 0.0, g2 = gc * gc;
       for (int cl = 0; cl < K; cl++)
         g2 += M[cl] > 0.0 ? rhs[cl] * rhs[cl] / M[cl] : 0.0;
-      L->step_loss = L->scal[LS_LOSS] = ev.loss;
-      L->scal[LS_RSS] = ev.rss;
+      L->scal[LS_RSS] = sums[0];
+      L->step_loss = L->scal[LS_LOSS] = sums[0] / (2.0 * m) + 0.5 * p->ridge * w2;
       L->scal[LS_GNORM] = sqrt(g2);
       L->scal[LS_REFINED] = steps;
       err = ws_comm_agree(p->comm, build_outputs(L, labels, K, x));
     }
+    free(g);
   }
   if (!err) L->scal[LS_STAGE] = STAGE_DONE;
   ws_learn_fit_factor_free(&f);
@@ -449,7 +455,7 @@ static int learn_state(WsSolver *s, WsStateField *fields, int max) {
   WsLearnRun *L = s->impl;
   if (max < 11) return 0;
   int nf = 0, np = L->n_path_max;
-  fields[nf++] = (WsStateField){"theta", s->theta, s->prob->dim};
+  fields[nf++] = (WsStateField){"model", L->model, (int64_t)s->prob->n + 1};
   fields[nf++] = (WsStateField){"common", s->common, WS_S_COUNT};
   fields[nf++] = (WsStateField){"learn", L->scal, LS_COUNT};
   fields[nf++] = (WsStateField){"gram", L->gram, L->gram_len};
@@ -466,8 +472,8 @@ static int learn_state(WsSolver *s, WsStateField *fields, int max) {
 static WsErr learn_finish(WsSolver *s, WsSolution *sol) {
   WsLearnRun *L = s->impl;
   WsProblem *p = s->prob;
-  memcpy(sol->w, s->theta, (size_t)p->n * sizeof *sol->w);
-  sol->intercept = ws_problem_intercept(p, s->theta);
+  memcpy(sol->w, L->model, (size_t)p->n * sizeof *sol->w);
+  sol->intercept = ws_learn_state_intercept(L, p->design, L->model);
   sol->loss = L->scal[LS_LOSS];
   sol->rss = L->scal[LS_RSS];
   sol->grad_norm = L->scal[LS_GNORM];
@@ -557,14 +563,15 @@ WsErr ws_learn_create(WsProblem *prob, const WsLearnOptions *opt, const WsSolver
     int np = L->n_path_max, dim = L->dim;
     L->gram = ws_memory_calloc((size_t)L->gram_len, sizeof *L->gram);
     L->gram_b = ws_memory_calloc((size_t)L->sets * dim, sizeof *L->gram_b);
+    L->model = ws_memory_calloc((size_t)prob->n + 1, sizeof *L->model);
     L->free = ws_memory_calloc((size_t)dim, sizeof *L->free);
     L->free_grad = ws_memory_calloc((size_t)L->sets * dim, sizeof *L->free_grad);
     L->importance = ws_memory_calloc((size_t)L->P, sizeof *L->importance);
     L->labels = ws_memory_calloc((size_t)np * L->P, sizeof *L->labels);
     L->fits = ws_memory_calloc((size_t)np * dim, sizeof *L->fits);
     L->path = ws_memory_calloc((size_t)np * PC_COUNT, sizeof *L->path);
-    err = L->gram && L->gram_b && L->free && L->free_grad && L->importance && L->labels &&
-                  L->fits && L->path
+    err = L->model && L->gram && L->gram_b && L->free && L->free_grad && L->importance &&
+                  L->labels && L->fits && L->path
               ? WS_OK
               : WS_ERR_RUNTIME;
   }

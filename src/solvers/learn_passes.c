@@ -111,7 +111,8 @@ WsErr ws_learn_passes_free_fit(WsSolver *s, WsLearnRun *L) {
   if (!err && L->opt.standardize) err = ws_comm_agree(p->comm, ws_problem_standardize(fp));
   if (!err) err = ws_comm_agree(p->comm, ws_solver_create("cg", fp, &s->opt, &cg));
   if (!err) err = ws_comm_agree(p->comm, ws_solution_create(p->n, &sol));
-  double *theta0 = ws_memory_calloc((size_t)p->dim, sizeof *theta0);
+  /* Zeros for the start, as many as any solver's parameters can be. */
+  double *theta0 = ws_memory_calloc((size_t)p->n + 1, sizeof *theta0);
   if (!err) err = ws_comm_agree_alloc(p->comm, theta0 != NULL);
   if (!err) err = ws_solver_start(cg, theta0);
   WsStepInfo info = {0};
@@ -139,12 +140,16 @@ WsErr ws_learn_passes_free_fit(WsSolver *s, WsLearnRun *L) {
       L->free[a] = sol->w[L->atoms.first[a]];
       L->importance[a] = (g.G[a] + g.rows[0] * p->ridge * L->atoms.size[a]) / g.rows[0];
     }
-    /* The shift c of the design's convention is ybar + c' in atom coordinates. */
-    if (L->ones) L->free[L->P] = cg->theta[p->n] - g.ybar;
+    /* The model from the solution alone: the shift c = b + mu.w of the design's convention,
+     * ybar + c' in atom coordinates. */
+    memcpy(L->model, sol->w, (size_t)p->n * sizeof *sol->w);
+    L->model[p->n] = sol->intercept;
+    for (int j = 0; L->ones && p->design->centred && j < p->n; j++)
+      L->model[p->n] += p->design->mean[j] * sol->w[j];
+    if (L->ones) L->free[L->P] = L->model[p->n] - g.ybar;
     L->scal[LS_LOSS_FREE] = L->step_loss = L->scal[LS_LOSS] = sol->loss;
     L->scal[LS_RSS] = sol->rss;
     L->scal[LS_RCOND_FREE] = 1.0;
-    memcpy(s->theta, cg->theta, (size_t)p->dim * sizeof *s->theta);
   }
   ws_learn_pass_gram_free(&g);
   free(theta0);

@@ -55,6 +55,7 @@ typedef struct WsLearnRun {
   double scal[LS_COUNT];
   double *gram, *gram_b; /* sets blocks of dim x dim (1 value on the passes route), of dim */
   int64_t gram_len;
+  double *model; /* n + 1: the weights and the shift c (the design's convention) reported */
   double *free, *free_grad, *importance, *labels, *fits, *path;
   /* Derived from the state, rebuilt after a restore. */
   double *A_fit, *b_fit, *rho;
@@ -80,6 +81,16 @@ static inline double ws_learn_state_weights(const WsLearnRun *L, const double *t
   for (int j = 0; j < L->atoms.n; j++)
     w[j] = L->atoms.atom_of[j] >= 0 ? theta[L->atoms.atom_of[j]] : 0.0;
   return L->ones ? L->scal[LS_YBAR] + theta[L->P] : 0.0;
+}
+
+/* The intercept b = c - mu.w in original units of the model (w, c). */
+static inline double ws_learn_state_intercept(const WsLearnRun *L, const WsDesign *des,
+                                              const double *model) {
+  if (!L->ones) return 0.0;
+  double b = model[L->atoms.n];
+  for (int j = 0; des->centred && j < L->atoms.n; j++)
+    b -= des->mean[j] * model[j];
+  return b;
 }
 
 /* learn_passes.c, collective: one answer for all ranks, whatever the last bits of their
