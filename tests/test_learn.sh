@@ -69,12 +69,19 @@ check tied p.h5 rs.h5 p.h5:/expect --intercept || fail "start: not the tied fit"
 py "r = h5py.File('rs.h5'); s = h5py.File('p.h5')['start'][:]
 assert (r['w'][:][s == -2] == 0).all() and (r['groups'][:][s == -2] == -2).all()" ||
   fail "start: -2 weights not fixed at zero"
-# Reusing ties with -2 needs the sharing operator to accept -2; checked once it does.
+# Reusing ties with -2, and the route without the Gram matrix (cg on the starting structure),
+# need the sharing operator to accept -2; checked once it does.
 if run "$NRANKS" solve --data p.h5 --sharing-file rs.h5 --intercept --out again.h5 --quiet \
   2>/dev/null; then
   py "a, b = h5py.File('rs.h5'), h5py.File('again.h5')
 sys.exit(0 if abs(a['w'][:] - b['w'][:]).max() <= 1e-12 * abs(a['w'][:]).max() else 1)" ||
     fail "start: --sharing-file with -2 does not reproduce"
+  WSHARE_MEMORY_LIMIT=100000 run "$NRANKS" solve --data p.h5 --sharing learn \
+    --sharing-dataset /start --intercept --out rsp.h5 --quiet
+  py "a, b = h5py.File('rs.h5'), h5py.File('rsp.h5')
+assert (a['groups'][:] == b['groups'][:]).all()
+assert abs(a['w'][:] - b['w'][:]).max() <= 1e-10 * abs(a['w'][:]).max()" ||
+    fail "start: the route without the Gram matrix differs with -2"
 fi
 
 # 5. --learn-zero: a third of the true weights are zero; they are pruned (-2), exactly those.
