@@ -12,6 +12,9 @@ Sections, in order (WSHARE_BENCH_ONLY=a,b,... runs a subset):
   ckpt     checkpoint overhead (with vs without --checkpoint-dir)
   chunked  users' files: medium stored in 2048-row chunks (uncompressed, gzip 4) against its
            contiguous copy, 1 and 2 ranks; h5py + scipy lsqr on the gzip file
+  learn    --sharing learn: the whole path against one fit, recovery of planted ties (ARI)
+           per noise level, the improvement step against brute force, the demo's path plot
+           (learn_bench.py)
 Peak memory per rank comes from every wshare run (/usr/bin/time %M per rank).
 Writes results/latest.md, results/latest.png and results/latest.json.
 """
@@ -31,6 +34,7 @@ sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 
+import learn_bench  # noqa: E402
 import problems  # noqa: E402
 
 QUICK = os.environ.get("WSHARE_BENCH_QUICK", "0") not in ("", "0", "no", "false")
@@ -712,6 +716,10 @@ def sec_chunked(R, ws):
 
 def f3(x):
     return f"{x:.3f}" if x is not None else "n/a"
+def sec_learn(R, ws):
+    ctx = {"work": WORK, "reps": REPS, "quick": QUICK, "log": log, "median": median, "why": why,
+           "run": run, "mpirun": mpirun, "env": base_env(1)}
+    learn_bench.sec_learn(R, ws, ctx)
 
 
 # ----------------------------------------------------------------------------- main
@@ -734,6 +742,7 @@ def main():
                 ("pass", lambda: sec_pass(R, ws)), ("solve", lambda: sec_solve(R, ws)),
                 ("peers", lambda: sec_peers(R)), ("load", lambda: sec_load(R, ws)),
                 ("ckpt", lambda: sec_ckpt(R, ws)), ("chunked", lambda: sec_chunked(R, ws))]
+                ("ckpt", lambda: sec_ckpt(R, ws)), ("learn", lambda: sec_learn(R, ws))]
     timing, loadavg = {}, {}
     for name, fn in sections:
         if not want(name) and not (name == "data" and ONLY):

@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 
+import learn_bench
+
 MiB = 1 << 20
 GB = 1e9
 
@@ -189,6 +191,8 @@ def chunked_targets(R):
                   status(ratio <= 0.6)))
     else:
         T.append((name, None, None, na(peer.get("error") or miss)))
+    # 8. learned sharing: the whole path against one fit
+    T += learn_bench.targets(R, na, status)
     return T
 
 
@@ -530,6 +534,8 @@ def markdown(R):
         elif pe:
             add(f"| h5py + scipy lsqr (gzip-4 file) | | {na(pe.get('error', 'not run'))} | | | |")
         add("")
+    if "learn" in R:
+        L += learn_bench.markdown(R, na)
 
     # errors, timing
     if R.get("errors"):
@@ -647,5 +653,10 @@ def write(R, outdir):
     except Exception as exc:
         with open(os.path.join(outdir, "latest.md"), "a") as fh:
             fh.write(f"\nPlot failed: {exc}\n")
+    try:
+        learn_bench.plot(R, outdir)
+    except Exception as exc:
+        with open(os.path.join(outdir, "latest.md"), "a") as fh:
+            fh.write(f"\nLearn plot failed: {exc}\n")
     with open(os.path.join(outdir, "latest.json"), "w") as fh:
         json.dump(R, fh, indent=1, default=_jsonable)

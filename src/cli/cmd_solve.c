@@ -8,11 +8,13 @@
 
 #include "commands.h"
 #include "help.h"
+#include "learn_report.h"
 #include "report.h"
 #include "run.h"
 #include "signals.h"
 #include "wshare/fingerprint.h"
 #include "wshare/initial.h"
+#include "wshare/learn.h"
 #include "wshare/reduce.h"
 #include "wshare/result.h"
 #include "wshare/sharing_file.h"
@@ -25,10 +27,18 @@ static const WsOptionSpec solve_specs[] = {
     {"X-layout", "rows|columns", "rows",
      "columns: X is stored transposed, n x m (MATLAB v7.3, Julia, Fortran)"},
     {"y", "DATASET", "/y", "target dataset (m)"},
-    {"sharing", "none|groups|matrix", NULL,
-     "sharing kind [default: groups if the data has /groups, else none]"},
+    {"sharing", "none|groups|matrix|learn", NULL,
+     "sharing kind [default: groups if the data has /groups or a sharing file or dataset is "
+     "named, else none]"},
     {"sharing-file", "FILE", NULL, "file holding the sharing dataset [default: the data file]"},
-    {"sharing-dataset", "DATASET", NULL, "sharing dataset [default: /groups or /A]"},
+    {"sharing-dataset", "DATASET", NULL,
+     "sharing dataset [default: /groups or /A; learn: no starting groups]"},
+    {"learn-groups", "K|auto", NULL,
+     "learn: K groups, or auto: the path K = 1..max and the criterion [default: auto]"},
+    {"learn-max-groups", "K", NULL, "learn: the largest K of the path [default: min(n, 64)]"},
+    {"learn-criterion", "bic|holdout", NULL,
+     "learn: how auto chooses K (holdout: loss on rows with row mod 10 = 9) [default: bic]"},
+    {"learn-zero", NULL, NULL, "learn: allow one cluster pinned at 0 (pruned weights, id -2)"},
     {"solver", "auto|gd|agd|cg|qr|cholesky", "auto", "solver"},
     {"step", "auto|VALUE", "auto", "gradient step of gd/agd (auto: 1/L by power iteration)"},
     {"rtol", "R", "1e-8", "stop when |A grad L| <= rtol |A grad L(w0)|"},
@@ -61,6 +71,9 @@ static const WsOptionSpec solve_specs[] = {
 typedef struct {
   const char *data, *x_name, *y_name, *sharing_file, *sharing_dataset, *solver, *init, *out;
   int sharing; /* WsSharingKind, or -1 for the default */
+  int sharing_file_given;
+  int learn; /* --sharing learn */
+  WsLearnOptions learn_opt;
   double step, rtol, atol, ridge;
   int64_t degree, seed;
   int terms, basis; /* WsFeaturesTerms, WsFeaturesBasis */
@@ -70,16 +83,55 @@ typedef struct {
   char *config;
 } SolveConfig;
 
+/* The --learn-* options: only with --sharing learn. */
+static WsErr parse_learn(const WsOptions *o, SolveConfig *c) {
+  static const char *const names[] = {"learn-groups", "learn-max-groups", "learn-criterion",
+                                      "learn-zero"};
+  for (size_t i = 0; !c->learn && i < sizeof names / sizeof *names; i++)
+    WS_CHECK(!ws_options_str(o, names[i]), WS_ERR_INPUT,
+             "solve: --%s applies only to --sharing learn", names[i]);
+  if (!c->learn) return WS_OK;
+  WS_CHECK(strcmp(c->solver, "auto") == 0, WS_ERR_INPUT,
+           "solve: --sharing learn chooses its own fits; --solver must be auto");
+  WsLearnOptions *l = &c->learn_opt;
+  const char *groups = ws_options_str(o, "learn-groups");
+  if (groups && strcmp(groups, "auto") != 0) {
+    char *end;
+    long long k = strtoll(groups, &end, 10);
+    WS_CHECK(end != groups && *end == '\0' && k >= 1 && k <= 1000000000, WS_ERR_INPUT,
+             "solve: invalid value '%s' for --learn-groups (expected auto or an integer >= 1)",
+             groups);
+    l->groups = (int)k;
+  }
+  if (ws_options_str(o, "learn-max-groups")) {
+    int64_t k;
+    WS_CALL(ws_options_int(o, "learn-max-groups", 1, &k));
+    l->max_groups = k < 1000000000 ? (int)k : 1000000000;
+  }
+  static const char *const criteria[] = {"bic", "holdout", NULL};
+  int crit = 0;
+  if (ws_options_str(o, "learn-criterion"))
+    WS_CALL(ws_options_choice(o, "learn-criterion", criteria, &crit));
+  l->criterion = crit == 1 ? WS_LEARN_HOLDOUT : WS_LEARN_BIC;
+  l->zero = ws_options_flag(o, "learn-zero");
+  l->standardize = c->standardize;
+  l->max_iter = c->run.max_iter;
+  return WS_OK;
+}
+
 static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   WS_CALL(ws_options_require(o, "data"));
   c->data = ws_options_str(o, "data");
   c->x_name = ws_options_str(o, "X");
   c->y_name = ws_options_str(o, "y");
   WS_CALL(ws_options_choice(o, "X-layout", ws_rowread_layout_names(), &c->x_layout));
-  static const char *const kinds[] = {"none", "groups", "matrix", NULL};
+  static const char *const kinds[] = {"none", "groups", "matrix", "learn", NULL};
   c->sharing = -1;
   if (ws_options_str(o, "sharing")) WS_CALL(ws_options_choice(o, "sharing", kinds, &c->sharing));
-  c->sharing_file = ws_options_str(o, "sharing-file") ? ws_options_str(o, "sharing-file") : c->data;
+  c->learn = c->sharing == 3;
+  if (c->learn) c->sharing = WS_SHARING_NONE;
+  c->sharing_file_given = ws_options_str(o, "sharing-file") != NULL;
+  c->sharing_file = c->sharing_file_given ? ws_options_str(o, "sharing-file") : c->data;
   c->sharing_dataset = ws_options_str(o, "sharing-dataset");
   static const char *const solvers[] = {"auto", "gd", "agd", "cg", "qr", "cholesky", NULL};
   int s;
@@ -122,7 +174,7 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   WS_CHECK(!c->run.restart || strcmp(c->run.restart, "auto") != 0 || c->run.ckpt_dir, WS_ERR_INPUT,
            "solve: --restart auto needs --checkpoint-dir");
   c->out = ws_options_str(o, "out");
-  return WS_OK;
+  return parse_learn(o, c);
 }
 
 typedef struct {
@@ -138,6 +190,9 @@ typedef struct {
   WsSolver *solver;
   WsSolution *sol;
   WsHistory *history;
+  int64_t *learn_start; /* the starting ids of --sharing learn, or NULL */
+  char learn_start_name[WS_PATH_MAX + WS_NAME_MAX];
+  char learn_fingerprint[256];
   char fingerprint[WS_FINGERPRINT_MAX];
   double t_start;
 } SolveRun;
@@ -155,13 +210,44 @@ static WsErr open_or_reuse(SolveRun *r, const char *path, WsH5File **opened,
   return WS_OK;
 }
 
-static WsErr read_sharing(SolveRun *r) {
+/* --sharing learn: the starting groups, when --sharing-dataset or --sharing-file names them
+ * (a /groups of the data file alone is not a start: it is what learn replaces). */
+static WsErr read_learn_start(SolveRun *r) {
   SolveConfig *c = &r->cfg;
-  if (c->sharing < 0) c->sharing = (int)ws_sharing_file_default_kind(r->data);
+  if (!c->sharing_dataset && !c->sharing_file_given) {
+    snprintf(r->learn_start_name, sizeof r->learn_start_name, "no starting groups");
+    return WS_OK;
+  }
   WsH5File *opened = NULL;
   const WsH5File *f = NULL;
-  WsErr err =
-      c->sharing == WS_SHARING_NONE ? WS_OK : open_or_reuse(r, c->sharing_file, &opened, &f);
+  const char *name = c->sharing_dataset ? c->sharing_dataset : "/groups";
+  snprintf(r->learn_start_name, sizeof r->learn_start_name, "%s: %s", c->sharing_file, name);
+  r->learn_start = ws_memory_calloc((size_t)r->des->n, sizeof *r->learn_start);
+  WsErr err = ws_comm_agree_alloc(r->comm, r->learn_start != NULL);
+  if (!err) err = open_or_reuse(r, c->sharing_file, &opened, &f);
+  if (!err) err = ws_sharing_file_read_ids(f, c->sharing_dataset, r->des, r->learn_start);
+  ws_h5file_close(&opened);
+  c->learn_opt.start = r->learn_start;
+  c->learn_opt.start_name = r->learn_start_name;
+  return err;
+}
+
+static WsErr read_sharing(SolveRun *r) {
+  SolveConfig *c = &r->cfg;
+  WsH5File *opened = NULL;
+  const WsH5File *f = NULL;
+  WsErr err = WS_OK;
+  if (c->learn) {
+    err = read_learn_start(r);
+    return err ? err : ws_comm_agree(r->comm, ws_sharing_create_none(r->des->n, &r->sh));
+  }
+  /* Naming a sharing file or dataset asks for groups (as --sharing-file RESULT.h5 of a
+   * learned fit does), unless --sharing says otherwise. */
+  if (c->sharing < 0)
+    c->sharing = c->sharing_file_given || c->sharing_dataset
+                     ? WS_SHARING_GROUPS
+                     : (int)ws_sharing_file_default_kind(r->data);
+  if (c->sharing != WS_SHARING_NONE) err = open_or_reuse(r, c->sharing_file, &opened, &f);
   if (!err)
     err = ws_sharing_file_read(f ? f : r->data, (WsSharingKind)c->sharing, c->sharing_dataset,
                                r->des, &r->sh);
@@ -197,7 +283,8 @@ static WsErr setup(SolveRun *r) {
   t0 = ws_timer_now();
   WS_CALL(read_sharing(r));
   WS_CALL(ws_problem_create(r->comm, r->des, r->sh, c->ridge, c->intercept, &r->timers, &r->prob));
-  if (c->standardize) WS_CALL(ws_comm_agree(r->comm, ws_problem_standardize(r->prob)));
+  /* learn standardizes its own iterative free fit, if it runs one. */
+  if (c->standardize && !c->learn) WS_CALL(ws_comm_agree(r->comm, ws_problem_standardize(r->prob)));
   ws_timer_add(&r->timers, WS_TIME_SETUP, t0);
   return WS_OK;
 }
@@ -209,17 +296,21 @@ static void print_header(SolveRun *r) {
   double bytes = (double)most * des->n_raw * (des->dtype == WS_DTYPE_F32 ? 4 : 8);
   ws_report(&r->rep,
             "problem: %s: %lld rows x %d columns (%s%s), %d ranks, X %.1f MiB per rank (max)\n"
-            "input: X is %s, %s (rank 0 %s it)\n"
-            "sharing: %s, %d tied columns (%d groups)%s\n",
+            "input: X is %s, %s (rank 0 %s it)\n",
             r->cfg.data, (long long)des->part.rows, des->n,
             des->dtype == WS_DTYPE_F32 ? "float32" : "float64",
             ws_features_identity(des->features) ? "" : ", polynomial features", r->size,
-            bytes / 1048576.0, des->x_info.type, des->x_info.storage, des->x_rows->method,
-            ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
-            r->cfg.intercept ? ", intercept" : "");
+            bytes / 1048576.0, des->x_info.type, des->x_info.storage, des->x_rows->method);
+  if (r->cfg.learn)
+    ws_report(&r->rep, "sharing: learn, starting from %s%s\n", r->learn_start_name,
+              r->cfg.intercept ? ", intercept" : "");
+  else
+    ws_report(&r->rep, "sharing: %s, %d tied columns (%d groups)%s\n",
+              ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
+              r->cfg.intercept ? ", intercept" : "");
 }
 
-static WsErr write_result(SolveRun *r, const WsRunOutcome *o) {
+static WsErr write_result(SolveRun *r, const WsRunOutcome *o, const WsResultLearn *learn) {
   const WsDesign *des = r->des;
   const WsSolution *sol = r->sol;
   double m = (double)des->part.rows;
@@ -252,6 +343,7 @@ static WsErr write_result(SolveRun *r, const WsRunOutcome *o) {
       .intercept_stderr = sol->intercept_stderr,
       .residual_sd = sol->residual_sd,
       .rank_deficient = sol->rank_deficient,
+      .learn = learn,
   };
   double t0 = ws_timer_now();
   WS_CALL(ws_result_write(r->cfg.out, &res, r->comm));
@@ -291,11 +383,16 @@ static WsErr solve(SolveRun *r) {
   WS_CALL(setup(r));
   print_header(r);
   WsSolverOptions opt = {c->step, c->rtol, c->atol};
-  WS_CALL(ws_comm_agree(r->comm, ws_solver_create(c->solver, r->prob, &opt, &r->solver)));
+  if (c->learn)
+    WS_CALL(ws_learn_create(r->prob, &c->learn_opt, &opt, &r->solver));
+  else
+    WS_CALL(ws_comm_agree(r->comm, ws_solver_create(c->solver, r->prob, &opt, &r->solver)));
   if (ws_solver_reason(r->solver)[0])
     ws_report(&r->rep, "auto: chose %s (%s)\n", ws_solver_name(r->solver),
               ws_solver_reason(r->solver));
-  WsProblemOptions po = {c->ridge, c->intercept, c->standardize, ws_solver_name(r->solver)};
+  if (c->learn) ws_learn_fingerprint(r->solver, r->learn_fingerprint, sizeof r->learn_fingerprint);
+  WsProblemOptions po = {c->ridge, c->intercept, c->standardize,
+                         c->learn ? r->learn_fingerprint : ws_solver_name(r->solver)};
   WS_CALL(ws_fingerprint_compute(r->des, r->sh, &po, r->comm, r->fingerprint));
   c->run.config = c->config;
   c->run.fingerprint = r->fingerprint;
@@ -304,7 +401,14 @@ static WsErr solve(SolveRun *r) {
   WsRunOutcome outcome = {0};
   WS_CALL(ws_solver_is_iterative(r->solver) ? solve_iterative(r, &outcome)
                                             : solve_direct(r, &outcome));
-  WS_CALL(write_result(r, &outcome));
+  WsLearnOutputs learned;
+  WsResultLearn learn = {0};
+  if (c->learn && outcome.code == WS_OK) {
+    WS_CALL(ws_learn_outputs(r->solver, &learned));
+    ws_learn_report_path(&r->rep, &learned);
+    learn = ws_learn_report_result(&learned);
+  }
+  WS_CALL(write_result(r, &outcome, learn.groups ? &learn : NULL));
   return outcome.code;
 }
 
@@ -341,6 +445,7 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
   ws_design_destroy(&r.des);
   ws_h5file_close(&r.data);
   ws_history_destroy(&r.history);
+  free(r.learn_start);
   free(r.cfg.config);
   ws_options_destroy(&o);
   return err;

@@ -137,6 +137,8 @@ void ws_design_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out) 
 }
 
 WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers) {
+  /* Several problems may share one design (learned sharing's free fit): centre once. */
+  if (des->centred) return WS_OK;
   double t0 = ws_timer_now();
   int n = des->n;
   des->mean = ws_memory_calloc((size_t)n, sizeof *des->mean);

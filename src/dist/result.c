@@ -33,6 +33,24 @@ static WsErr write_features(hid_t f, const WsFeatures *feat) {
   return ws_h5small_write_f64(f, "/poly/max", feat->hi, feat->n_raw);
 }
 
+static WsErr write_learn(hid_t f, const WsResultLearn *l, int n) {
+  int64_t *ids;
+  WS_ALLOC(ids, l->k);
+  for (int i = 0; i < l->k; i++)
+    ids[i] = i;
+  WsErr err = ws_h5small_write_i64(f, "/groups", l->groups, n);
+  if (!err) err = ws_h5small_write_f64(f, "/group_values", l->group_values, l->k);
+  if (!err) err = ws_h5small_write_i64(f, "/group_ids", ids, l->k);
+  if (!err) err = ws_h5small_write_f64(f, "/learn/k", l->path_k, l->path_len);
+  if (!err) err = ws_h5small_write_f64(f, "/learn/rss", l->path_rss, l->path_len);
+  if (!err) err = ws_h5small_write_f64(f, "/learn/criterion", l->path_criterion, l->path_len);
+  if (!err) err = ws_h5small_write_f64(f, "/learn/improvement", l->path_gain, l->path_len);
+  if (!err) err = ws_h5small_attr_i64(f, "learned_groups", l->k);
+  if (!err) err = ws_h5small_attr_str(f, "learn_criterion", l->criterion);
+  free(ids);
+  return err;
+}
+
 static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot create result file '%s'", path);
@@ -43,7 +61,11 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   if (!err) err = (x)
   TRY(ws_h5small_write_f64(f, "/w", r->w, r->sharing->n));
   TRY(ws_h5small_write_scalar(f, "/intercept", r->intercept));
-  if (r->sharing->kind == WS_SHARING_GROUPS) TRY(write_group_values(f, r));
+  if (r->learn) {
+    TRY(write_learn(f, r->learn, r->sharing->n));
+  } else if (r->sharing->kind == WS_SHARING_GROUPS) {
+    TRY(write_group_values(f, r));
+  }
   TRY(ws_h5small_write_f64(f, "/history/loss", h ? h->loss : NULL, hl));
   TRY(ws_h5small_write_f64(f, "/history/grad_norm", h ? h->grad_norm : NULL, hl));
   TRY(ws_h5small_write_f64(f, "/history/seconds", h ? h->seconds : NULL, hl));
@@ -64,7 +86,9 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5small_attr_i64(f, "rows", r->rows));
   TRY(ws_h5small_attr_i64(f, "cols", r->cols));
   TRY(ws_h5small_attr_i64(f, "groups",
-                          r->sharing->kind == WS_SHARING_GROUPS ? r->sharing->n_groups : 0));
+                          r->learn                                ? r->learn->k
+                          : r->sharing->kind == WS_SHARING_GROUPS ? r->sharing->n_groups
+                                                                  : 0));
   TRY(ws_h5small_attr_f64(f, "wall_seconds", r->wall_seconds));
   TRY(ws_h5small_attr_f64(f, "read_seconds", r->read_seconds));
   TRY(ws_h5small_attr_f64(f, "r2", r->r2));
@@ -74,7 +98,8 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5small_attr_i64(f, "poly_degree", r->poly_degree));
   TRY(write_features(f, r->features));
   TRY(ws_h5small_attr_i64(f, "fit_intercept", r->fit_intercept));
-  TRY(ws_h5small_attr_str(f, "sharing", ws_sharing_kind_name(r->sharing->kind)));
+  TRY(ws_h5small_attr_str(f, "sharing",
+                          r->learn ? "learn" : ws_sharing_kind_name(r->sharing->kind)));
 #undef TRY
   if (H5Fclose(f) < 0 && !err) err = ws_error_set(WS_ERR_RUNTIME, "cannot close '%s'", path);
   if (err) return ws_error_prefix(err, path);

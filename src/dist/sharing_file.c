@@ -80,3 +80,18 @@ WsErr ws_sharing_file_read(const WsH5File *f, WsSharingKind kind, const char *da
   return ws_comm_agree(f->comm, groups ? read_groups(f, name, des->n, sh)
                                        : read_matrix(f, name, des->n, sh));
 }
+
+WsErr ws_sharing_file_read_ids(const WsH5File *f, const char *dataset, const WsDesign *des,
+                               int64_t *ids) {
+  const char *name = dataset ? dataset : "/groups";
+  WsDatasetInfo info;
+  WsErr err = ws_h5file_info(f, name, &info);
+  if (!err && info.ndims == 2 && info.type_class == H5T_FLOAT)
+    err = ws_error_set(WS_ERR_INPUT,
+                       "%s: %s is a %lld x %lld matrix; --sharing learn starts from a groups "
+                       "dataset (one integer per model column) or from none",
+                       f->path, name, (long long)info.dims[0], (long long)info.dims[1]);
+  if (!err) err = check_dataset(f, name, 1, des);
+  WS_CALL(ws_comm_agree(f->comm, err));
+  return ws_h5file_read_i64(f, name, des->n, ids);
+}

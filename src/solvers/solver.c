@@ -33,6 +33,12 @@ WsErr ws_solver_create(const char *name, WsProblem *prob, const WsSolverOptions 
                                ? ws_solver_auto_choose(prob, reason, sizeof reason)
                                : find_ops(name);
   WS_CHECK(ops, WS_ERR_INPUT, "unknown solver '%s'", name);
+  return ws_solver_create_ops(ops, name, reason, prob, opt, out);
+}
+
+WsErr ws_solver_create_ops(const WsSolverOps *ops, const char *name, const char *reason,
+                           WsProblem *prob, const WsSolverOptions *opt, WsSolver **out) {
+  *out = NULL;
   WS_CHECK(ops->n_vectors <= WS_SOLVER_MAX_VECTORS && ops->n_scalars <= WS_SOLVER_MAX_SCALARS,
            WS_ERR_RUNTIME, "internal error: solver %s declares too much state", ops->name);
   WS_CHECK(!ops->needs_projector || prob->sharing->is_projector, WS_ERR_INPUT,
@@ -62,6 +68,7 @@ WsErr ws_solver_create(const char *name, WsProblem *prob, const WsSolverOptions 
 
 void ws_solver_destroy(WsSolver **s) {
   if (!s || !*s) return;
+  if ((*s)->ops->destroy) (*s)->ops->destroy(*s);
   for (int v = 0; v < WS_SOLVER_MAX_VECTORS; v++)
     free((*s)->vec[v]);
   free((*s)->theta);
@@ -92,6 +99,10 @@ MPI_Comm ws_solver_comm(const WsSolver *s) {
 }
 
 void ws_solver_describe(const WsSolver *s, char *text, size_t size) {
+  if (s->ops->describe) {
+    s->ops->describe(s, text, size);
+    return;
+  }
   char step[96] = "";
   if (s->ops->uses_step)
     snprintf(step, sizeof step, ", step %.6g%s", s->common[WS_S_STEP],
@@ -117,6 +128,7 @@ WsErr ws_solver_start(WsSolver *s, const double *theta0) {
 }
 
 int ws_solver_state(WsSolver *s, WsStateField *fields, int max) {
+  if (s->ops->state) return s->ops->state(s, fields, max);
   int nf = 0, dim = s->prob->dim;
   if (max < 3 + s->ops->n_vectors + 1) return 0;
   fields[nf++] = (WsStateField){"theta", s->theta, dim};
@@ -154,6 +166,7 @@ void ws_solver_judge(WsSolver *s, const WsEval *ev, double gnorm, WsStepInfo *in
 }
 
 WsErr ws_solver_finish(WsSolver *s, WsSolution *sol) {
+  if (s->ops->finish) return s->ops->finish(s, sol);
   WsProblem *p = s->prob;
   if (!s->evaluated) {
     WsEval ev;

@@ -22,6 +22,12 @@ typedef struct {
   void (*advice)(const WsSolver *s, char *text, size_t size);
   /* Direct solvers: the one-shot solve. */
   WsErr (*solve)(WsSolver *s, WsSolution *sol);
+  /* Optional, for solvers whose state is not a few dim-vectors (learn): their own state
+   * fields, solution, description, and the release of their private data (s->impl). */
+  int (*state)(WsSolver *s, WsStateField *fields, int max);
+  WsErr (*finish)(WsSolver *s, WsSolution *sol);
+  void (*describe)(const WsSolver *s, char *text, size_t size);
+  void (*destroy)(WsSolver *s);
 } WsSolverOps;
 
 /* Common scalars, saved in checkpoints with the solver's own. */
@@ -40,7 +46,13 @@ struct WsSolver {
   double *g, *work;                     /* scratch, dim each (not state) */
   int evaluated;   /* theta is the point the last iteration evaluated (set by iterate) */
   WsStepInfo last; /* what the last iteration saw */
+  void *impl;      /* the solver's private data (ops->destroy frees it) */
 };
+
+/* Collective: a solver running ops on prob (what ws_solver_create does once it knows the
+ * ops). */
+WsErr ws_solver_create_ops(const WsSolverOps *ops, const char *name, const char *reason,
+                           WsProblem *prob, const WsSolverOptions *opt, WsSolver **s);
 
 /* Records the first evaluation, then fills info: converged when |A g| <= max(rtol |A g0|,
  * atol); diverged when the loss is non-finite or has grown a thousandfold. */

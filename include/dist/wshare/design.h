@@ -51,7 +51,8 @@ typedef struct {
 WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *timers,
                      WsDesign **des);
 void ws_design_destroy(WsDesign **des);
-/* Collective: computes the global column means and switches on centring. */
+/* Collective: computes the global column means and switches on centring (once: a centred
+ * design is left as it is). */
 WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers);
 
 /* Local pass: with r_i = x~_i.w + c - y_i (x~ centred if enabled; y omitted when use_y is

@@ -10,6 +10,16 @@
 #include "wshare/history.h"
 #include "wshare/sharing.h"
 
+/* Learned sharing's outputs (README "File formats"): the chosen ties and the path. */
+typedef struct {
+  int k;                      /* learned groups */
+  const int64_t *groups;      /* n ids */
+  const double *group_values; /* k */
+  int path_len;
+  const double *path_k, *path_rss, *path_criterion, *path_gain;
+  const char *criterion; /* "bic" or "holdout" */
+} WsResultLearn;
+
 typedef struct {
   const char *solver;
   int64_t iterations;
@@ -36,6 +46,7 @@ typedef struct {
   double intercept_stderr;
   double residual_sd;
   int rank_deficient;
+  const WsResultLearn *learn; /* NULL unless --sharing learn */
 } WsResult;
 
 /* Collective: rank 0 writes path; every rank returns the same status. */

@@ -16,4 +16,10 @@ WsSharingKind ws_sharing_file_default_kind(const WsH5File *data);
 WsErr ws_sharing_file_read(const WsH5File *f, WsSharingKind kind, const char *dataset,
                            const WsDesign *des, WsSharing **sh);
 
+/* Collective: the ids of a groups dataset (NULL: /groups) of f, one per model column of des,
+ * unchecked beyond shape and type (learned sharing reads its starting structure, -2 included,
+ * this way).  A matrix is refused. */
+WsErr ws_sharing_file_read_ids(const WsH5File *f, const char *dataset, const WsDesign *des,
+                               int64_t *ids);
+
 #endif
