@@ -156,15 +156,14 @@ static WsErr read_sharing(SolveRun *r) {
   return err;
 }
 
-static WsErr initial_theta(SolveRun *r, double *theta) {
+static WsErr initial_weights(SolveRun *r, double *w) {
   WsInitial init = {r->cfg.init, (uint64_t)r->cfg.seed};
   char path[WS_PATH_MAX];
   WsH5File *opened = NULL;
   const WsH5File *f = NULL;
   WsErr err =
       ws_initial_file(&init, path, sizeof path) ? open_or_reuse(r, path, &opened, &f) : WS_OK;
-  memset(theta, 0, (size_t)r->prob->dim * sizeof *theta);
-  if (!err) err = ws_initial_weights(&init, f, r->prob->n, r->comm, theta);
+  if (!err) err = ws_initial_weights(&init, f, r->prob->n, r->comm, w);
   ws_h5file_close(&opened);
   return err;
 }
@@ -244,13 +243,13 @@ static WsErr write_result(SolveRun *r, const WsRunOutcome *o) {
 }
 
 static WsErr solve_iterative(SolveRun *r, WsRunOutcome *outcome) {
-  double *theta0 = ws_memory_calloc((size_t)r->prob->dim, sizeof *theta0);
-  WsErr err = ws_comm_agree_alloc(r->comm, theta0 != NULL);
-  if (!err) err = initial_theta(r, theta0);
+  double *w0 = ws_memory_calloc((size_t)r->prob->n, sizeof *w0);
+  WsErr err = ws_comm_agree_alloc(r->comm, w0 != NULL);
+  if (!err) err = initial_weights(r, w0);
   if (!err)
-    err = ws_run_iterative(r->solver, theta0, &r->cfg.run, &r->rep, &r->timers, r->history,
-                           r->t_start, outcome);
-  free(theta0);
+    err = ws_run_iterative(r->solver, w0, &r->cfg.run, &r->rep, &r->timers, r->history, r->t_start,
+                           outcome);
+  free(w0);
   WS_CALL(err);
   return ws_solver_finish(r->solver, r->sol);
 }
@@ -318,8 +317,12 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
     ws_signals_install();
     r.t_start = ws_timer_now();
     err = solve(&r);
-    if (err == WS_OK || err == WS_STOP_LIMIT || err == WS_STOP_SIGNAL)
+    if (err == WS_OK || err == WS_STOP_LIMIT || err == WS_STOP_SIGNAL) {
       ws_report_timers(&r.rep, &r.timers, comm);
+      if (ws_solver_is_iterative(r.solver))
+        ws_report(&r.rep, "allreduce: %lld bytes per iteration\n",
+                  (long long)ws_problem_allreduce_bytes(r.prob));
+    }
   }
   ws_solution_destroy(&r.sol);
   ws_solver_destroy(&r.solver);

@@ -18,14 +18,26 @@ WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridg
   p->ridge = ridge;
   p->intercept = intercept;
   p->n = des->n;
-  p->dim = des->n + (intercept ? 1 : 0);
+  p->literal = !sh->is_projector;
+  p->k = p->literal ? des->n : sh->k;
   p->timers = timers;
-  p->buf = ws_memory_calloc((size_t)(p->dim + 2 + WS_CONTROL_COUNT), sizeof *p->buf);
-  p->precond = ws_memory_calloc((size_t)(sh->k > 0 ? sh->k : 1), sizeof *p->precond);
+  size_t k = (size_t)(p->k > 0 ? p->k : 1);
+  p->buf = ws_memory_calloc(k + 2 + WS_CONTROL_COUNT, sizeof *p->buf);
+  p->precond = ws_memory_calloc(k, sizeof *p->precond);
+  p->norm2 = ws_memory_calloc(k, sizeof *p->norm2);
+  p->w = ws_memory_calloc((size_t)p->n, sizeof *p->w);
+  p->gw = ws_memory_calloc((size_t)p->n, sizeof *p->gw);
   /* Agree before the collective centring, so a failed allocation on one rank stops all. */
-  WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->precond));
-  if (sh->k > 0) memcpy(p->precond, sh->scale, (size_t)sh->k * sizeof *sh->scale);
-  if (intercept) WS_CALL(ws_design_centre(des, comm, timers));
+  WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->precond && p->norm2 && p->w && p->gw));
+  for (int t = 0; t < p->k; t++) {
+    p->precond[t] = p->literal ? 1.0 : sh->scale[t];
+    p->norm2[t] = p->literal ? 1.0 : ws_sharing_basis_norm2(sh, t);
+  }
+  if (intercept) {
+    WS_CALL(ws_design_centre(des, comm, timers));
+    /* Centred columns sum to zero, so the intercept's optimum is the mean response. */
+    p->c = des->y_sum / (double)des->part.rows;
+  }
   return WS_OK;
 }
 
@@ -33,40 +45,49 @@ void ws_problem_destroy(WsProblem **p) {
   if (!p || !*p) return;
   free((*p)->buf);
   free((*p)->precond);
+  free((*p)->norm2);
+  free((*p)->w);
+  free((*p)->gw);
   free(*p);
   *p = NULL;
 }
 
-/* The one pass + one allreduce behind both the gradient and the Hessian product. */
-static WsErr objective_pass(WsProblem *p, const double *theta, int use_y, const double *control_in,
+/* The one pass + one allreduce behind both the gradient and the Hessian product: the raw
+ * gradient of this rank's rows is mapped to the tied space before the reduction, so the
+ * allreduce carries k values, not n. */
+static WsErr objective_pass(WsProblem *p, const double *u, int use_y, const double *control_in,
                             double *out, WsEval *ev) {
-  int n = p->n, dim = p->dim;
+  int k = p->k;
   double *buf = p->buf;
-  memset(buf, 0, (size_t)(dim + 2) * sizeof *buf);
-  for (int f = 0; f < WS_CONTROL_COUNT; f++)
-    buf[dim + 2 + f] = control_in ? control_in[f] : 0.0;
-  double c = p->intercept ? theta[n] : 0.0;
+  ws_problem_expand(p, u, p->w);
+  memset(p->gw, 0, (size_t)p->n * sizeof *p->gw);
+  double sums[2] = {0.0, 0.0};
   double t0 = ws_timer_now();
-  ws_design_gradient(p->design, theta, c, use_y, buf, buf + dim);
+  /* The Hessian's direction has no intercept component: it is not a parameter. */
+  ws_design_gradient(p->design, p->w, use_y ? p->c : 0.0, use_y, p->gw, sums);
+  if (p->literal)
+    memcpy(buf, p->gw, (size_t)k * sizeof *buf);
+  else
+    ws_sharing_reduce(p->sharing, p->gw, buf);
   ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
-  WS_CALL(ws_reduce_sum(p->comm, buf, dim + 2 + WS_CONTROL_COUNT, p->timers));
-  double m = (double)p->design->part.rows;
-  double wnorm2 = 0.0;
-  for (int j = 0; j < n; j++) {
-    out[j] = buf[j] / m + p->ridge * theta[j];
-    wnorm2 += theta[j] * theta[j];
-  }
-  if (p->intercept) out[n] = buf[dim + 1] / m;
-  ev->rss = buf[dim];
-  ev->loss = buf[dim] / (2.0 * m) + 0.5 * p->ridge * wnorm2;
+  buf[k] = sums[0];
+  buf[k + 1] = sums[1];
   for (int f = 0; f < WS_CONTROL_COUNT; f++)
-    ev->control[f] = buf[dim + 2 + f];
+    buf[k + 2 + f] = control_in ? control_in[f] : 0.0;
+  WS_CALL(ws_reduce_sum(p->comm, buf, k + 2 + WS_CONTROL_COUNT, p->timers));
+  double m = (double)p->design->part.rows;
+  for (int t = 0; t < k; t++)
+    out[t] = buf[t] / m + p->ridge * p->norm2[t] * u[t];
+  ev->rss = buf[k];
+  ev->loss = buf[k] / (2.0 * m) + 0.5 * p->ridge * ws_problem_weight_norm2(p, u);
+  for (int f = 0; f < WS_CONTROL_COUNT; f++)
+    ev->control[f] = buf[k + 2 + f];
   return WS_OK;
 }
 
-WsErr ws_problem_gradient(WsProblem *p, const double *theta, const double *control_in, double *g,
+WsErr ws_problem_gradient(WsProblem *p, const double *u, const double *control_in, double *g,
                           WsEval *ev) {
-  return objective_pass(p, theta, 1, control_in, g, ev);
+  return objective_pass(p, u, 1, control_in, g, ev);
 }
 
 WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in, double *q,
@@ -74,25 +95,66 @@ WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in
   return objective_pass(p, v, 0, control_in, q, ev);
 }
 
-void ws_problem_merge(WsProblem *p, double *theta) {
-  ws_sharing_merge(p->sharing, theta);
+int64_t ws_problem_allreduce_bytes(const WsProblem *p) {
+  return (int64_t)(p->k + 2 + WS_CONTROL_COUNT) * (int64_t)sizeof(double);
 }
 
-void ws_problem_precondition(WsProblem *p, const double *g, double *out) {
-  if (p->sharing->kind == WS_SHARING_MATRIX && !p->sharing->is_projector)
-    memcpy(out, g, (size_t)p->n * sizeof *g); /* the literal iteration: plain gradient */
-  else
-    ws_sharing_precondition(p->sharing, p->precond, g, out);
-  if (p->intercept) out[p->n] = g[p->n];
+void ws_problem_merge(WsProblem *p, double *u) {
+  if (p->literal) ws_sharing_merge(p->sharing, u);
+}
+
+void ws_problem_precondition(const WsProblem *p, const double *g, double *out) {
+  for (int t = 0; t < p->k; t++)
+    out[t] = p->precond[t] * g[t];
 }
 
 double ws_problem_projected_norm(WsProblem *p, const double *g, double *work) {
-  memcpy(work, g, (size_t)p->dim * sizeof *g);
-  ws_sharing_merge(p->sharing, work);
   double s = 0.0;
-  for (int j = 0; j < p->dim; j++)
-    s += work[j] * work[j];
+  if (p->literal) {
+    memcpy(work, g, (size_t)p->n * sizeof *g);
+    ws_sharing_merge(p->sharing, work);
+    for (int j = 0; j < p->n; j++)
+      s += work[j] * work[j];
+    return sqrt(s);
+  }
+  /* A g = S diag(a) S^T g, and S^T S is diagonal. */
+  const double *a = p->sharing->scale;
+  for (int t = 0; t < p->k; t++)
+    s += p->norm2[t] * (a[t] * g[t]) * (a[t] * g[t]);
   return sqrt(s);
+}
+
+double ws_problem_weight_norm2(const WsProblem *p, const double *u) {
+  double s = 0.0;
+  for (int t = 0; t < p->k; t++)
+    s += p->norm2[t] * u[t] * u[t];
+  return s;
+}
+
+void ws_problem_expand(const WsProblem *p, const double *u, double *w) {
+  if (p->literal)
+    memcpy(w, u, (size_t)p->n * sizeof *w);
+  else
+    ws_sharing_expand(p->sharing, u, w);
+}
+
+void ws_problem_tie(const WsProblem *p, const double *w, double *u) {
+  if (p->literal) {
+    memcpy(u, w, (size_t)p->n * sizeof *u);
+    return;
+  }
+  /* A = S diag(a) S^T with S^T S = diag(a)^-1, so u = diag(a) S^T w gives S u = A w. */
+  ws_sharing_reduce(p->sharing, w, u);
+  for (int t = 0; t < p->k; t++)
+    u[t] *= p->sharing->scale[t];
+}
+
+double ws_problem_intercept(const WsProblem *p, const double *w) {
+  if (!p->intercept) return 0.0;
+  double b = p->c;
+  for (int j = 0; j < p->n; j++)
+    b -= p->design->mean[j] * w[j];
+  return b;
 }
 
 void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *raw, double *tied) {
@@ -132,7 +194,7 @@ WsErr ws_problem_standardize(WsProblem *p) {
   WsErr err = ws_reduce_sum(p->comm, diag, k, p->timers);
   double m = (double)des->part.rows;
   for (int t = 0; t < k && !err; t++) {
-    double h = diag[t] / m + p->ridge * ws_sharing_basis_norm2(sh, t);
+    double h = diag[t] / m + p->ridge * p->norm2[t];
     /* An all-zero tied column has no curvature: leave it unscaled. */
     p->precond[t] = h > 0.0 ? 1.0 / h : sh->scale[t];
   }
@@ -142,23 +204,16 @@ WsErr ws_problem_standardize(WsProblem *p) {
 }
 
 WsErr ws_problem_lipschitz(WsProblem *p, double *L) {
-  WsSharing *sh = p->sharing;
-  /* Power iteration on diag(sqrt d) S^T H S diag(sqrt d), whose spectrum is that of M H on
-   * the tied space; without a basis (non-projector A) on H itself. */
-  int basis = sh->is_projector;
-  int k = basis ? sh->k : p->n;
-  int ku = k + (p->intercept ? 1 : 0);
-  double *u = ws_memory_calloc((size_t)ku, sizeof *u),
-         *v = ws_memory_calloc((size_t)p->dim, sizeof *v);
-  double *q = ws_memory_calloc((size_t)p->dim, sizeof *q);
-  if (ws_comm_agree_alloc(p->comm, u && v && q)) {
+  /* Power iteration on diag(sqrt d) H diag(sqrt d), whose spectrum is that of diag(d) H. */
+  int k = p->k;
+  double *u = ws_memory_calloc((size_t)k, sizeof *u), *v = ws_memory_calloc((size_t)k, sizeof *v);
+  if (ws_comm_agree_alloc(p->comm, u && v)) {
     free(u);
     free(v);
-    free(q);
     return WS_ERR_RUNTIME;
   }
   double norm = 0.0;
-  for (int t = 0; t < ku; t++) {
+  for (int t = 0; t < k; t++) {
     u[t] = ws_rng_uniform(0x5eed, 1, (uint64_t)t) + 0.5;
     norm += u[t] * u[t];
   }
@@ -166,29 +221,14 @@ WsErr ws_problem_lipschitz(WsProblem *p, double *L) {
   WsErr err = WS_OK;
   for (int it = 0; it < 50 && !err; it++) {
     norm = sqrt(norm);
-    for (int t = 0; t < ku; t++)
-      u[t] /= norm;
     for (int t = 0; t < k; t++)
-      u[t] *= basis ? sqrt(p->precond[t]) : 1.0;
-    if (basis)
-      ws_sharing_expand(sh, u, v);
-    else
-      memcpy(v, u, (size_t)p->n * sizeof *v);
-    if (p->intercept) v[p->n] = u[k];
+      u[t] = u[t] / norm * sqrt(p->precond[t]);
     WsEval ev;
-    err = ws_problem_hessian(p, v, NULL, q, &ev);
-    if (basis)
-      ws_sharing_reduce(sh, q, u);
-    else
-      memcpy(u, q, (size_t)p->n * sizeof *u);
+    err = ws_problem_hessian(p, u, NULL, v, &ev);
     norm = 0.0;
     for (int t = 0; t < k; t++) {
-      u[t] *= basis ? sqrt(p->precond[t]) : 1.0;
+      u[t] = v[t] * sqrt(p->precond[t]);
       norm += u[t] * u[t];
-    }
-    if (p->intercept) {
-      u[k] = q[p->n];
-      norm += u[k] * u[k];
     }
     lambda = sqrt(norm);
     if (it >= 5 && fabs(lambda - prev) <= 1e-3 * lambda) break;
@@ -196,18 +236,9 @@ WsErr ws_problem_lipschitz(WsProblem *p, double *L) {
   }
   free(u);
   free(v);
-  free(q);
   WS_CALL(err);
   WS_CHECK(lambda > 0.0 && isfinite(lambda), WS_ERR_RUNTIME,
            "cannot estimate a step: the tied design has no curvature (all-zero columns?)");
   *L = lambda;
   return WS_OK;
-}
-
-double ws_problem_intercept(const WsProblem *p, const double *theta) {
-  if (!p->intercept) return 0.0;
-  double b = theta[p->n];
-  for (int j = 0; j < p->n; j++)
-    b -= p->design->mean[j] * theta[j];
-  return b;
 }

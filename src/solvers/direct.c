@@ -63,42 +63,30 @@ WsErr ws_direct_deficient(const WsDirectCtx *c, const char *solver, int t, const
       solver, col, why, numerical && strcmp(solver, "qr") ? ", or try --solver qr" : "");
 }
 
-double ws_direct_theta(const WsDirectCtx *c, const WsFit *fit, double *w, double *theta) {
+double ws_direct_params(const WsDirectCtx *c, const WsFit *fit, double *w, double *u) {
   const WsProblem *p = c->p;
-  const WsDesign *des = c->des;
-  int n = p->n;
-  ws_sharing_expand(c->sh, fit->v + fit->off, w);
-  double b = 0.0;
-  if (fit->off) {
-    b = fit->v[0];
-  } else if (fit->mu_z) {
-    /* Centred columns: the intercept is the mean response less the means' share. */
-    b = des->y_sum / (double)c->m;
-    for (int t = 0; t < c->k; t++)
-      b -= fit->mu_z[t] * fit->v[t];
-  }
-  memcpy(theta, w, (size_t)n * sizeof *w);
-  if (p->intercept) {
-    double shift = b;
-    if (des->centred)
-      for (int j = 0; j < n; j++)
-        shift += des->mean[j] * w[j];
-    theta[n] = shift;
-  }
-  return p->intercept ? b : 0.0;
+  memcpy(u, fit->v + fit->off, (size_t)c->k * sizeof *u);
+  ws_sharing_expand(c->sh, u, w);
+  if (!p->intercept) return 0.0;
+  if (fit->off) return fit->v[0];
+  /* Centred columns: the intercept is the mean response less the means' share. */
+  double b = c->des->y_sum / (double)c->m;
+  for (int t = 0; t < c->k; t++)
+    b -= fit->mu_z[t] * fit->v[t];
+  return b;
 }
 
 WsErr ws_direct_finish(const WsDirectCtx *c, const WsFit *fit, WsSolution *sol) {
   WsProblem *p = c->p;
-  double *theta = ws_memory_calloc((size_t)p->dim, sizeof *theta);
-  double *g = ws_memory_calloc((size_t)p->dim, sizeof *g);
-  size_t nwork = (size_t)(p->dim > fit->kp ? p->dim : fit->kp) * 2;
+  double *u = ws_memory_calloc((size_t)c->k, sizeof *u);
+  double *g = ws_memory_calloc((size_t)c->k, sizeof *g);
+  size_t nwork = (size_t)(p->n > fit->kp ? p->n : fit->kp) * 2;
   double *work = ws_memory_calloc(nwork, sizeof *work);
-  WsErr err = ws_comm_agree_alloc(c->comm, theta && g && work);
+  WsErr err = ws_comm_agree_alloc(c->comm, u && g && work);
   if (!err) {
-    sol->intercept = ws_direct_theta(c, fit, sol->w, theta);
+    sol->intercept = ws_direct_params(c, fit, sol->w, u);
     WsEval ev;
-    err = ws_problem_gradient(p, theta, NULL, g, &ev);
+    err = ws_problem_gradient(p, u, NULL, g, &ev);
     sol->loss = ev.loss;
     sol->grad_norm = ws_problem_projected_norm(p, g, work);
     sol->rss = fit->rss >= 0.0 ? fit->rss : ev.rss;
@@ -107,7 +95,7 @@ WsErr ws_direct_finish(const WsDirectCtx *c, const WsFit *fit, WsSolution *sol) 
     sol->has_stats = 1;
     ws_stats_standard_errors(c, fit, work, sol);
   }
-  free(theta);
+  free(u);
   free(g);
   free(work);
   return err;

@@ -43,9 +43,9 @@ double ws_direct_pow2_scale(double norm);
  * numerical: the dependence is numerical, not exact (Cholesky then suggests qr). */
 WsErr ws_direct_deficient(const WsDirectCtx *c, const char *solver, int t, const char *why,
                           int numerical);
-/* Local: the problem's parameters theta = (w, c) of a fit and its weights w; returns the
+/* Local: the problem's tied parameters u (k) of a fit and its weights w (n); returns the
  * intercept b in original units. */
-double ws_direct_theta(const WsDirectCtx *c, const WsFit *fit, double *w, double *theta);
+double ws_direct_params(const WsDirectCtx *c, const WsFit *fit, double *w, double *u);
 /* Collective (one objective pass): the solution of a fit, with its statistics. */
 WsErr ws_direct_finish(const WsDirectCtx *c, const WsFit *fit, WsSolution *sol);
 /* A direct solver's fit: fills fit for the context; may write sol->warning and set

@@ -174,23 +174,21 @@ done:
   return err;
 }
 
-/* Each refinement step is one pass: the exact gradient gives the normal equations'
- * residual m S^T grad_w L = G v - Z^T y, and v -= G^-1 (that), with the factor's inverse. */
+/* Each refinement step is one pass: the exact tied gradient gives the normal equations'
+ * residual m grad_u L = G v - Z^T y, and v -= G^-1 (that), with the factor's inverse. */
 WsErr ws_solver_cholesky_refine(const WsDirectCtx *c, WsFit *fit) {
   if (fit->rcond >= CHOLESKY_REFINE_RCOND) return WS_OK;
   WsProblem *p = c->p;
   int k = c->k;
-  double *theta = ws_memory_calloc((size_t)p->dim, sizeof *theta);
-  double *g = ws_memory_calloc((size_t)p->dim, sizeof *g);
+  double *u = ws_memory_calloc((size_t)k, sizeof *u);
   double *r = ws_memory_calloc((size_t)k, sizeof *r);
   double *w = ws_memory_calloc((size_t)p->n, sizeof *w);
-  WsErr err = ws_comm_agree_alloc(c->comm, theta && g && r && w);
+  WsErr err = ws_comm_agree_alloc(c->comm, u && r && w);
   for (int step = 0; step < CHOLESKY_REFINE_STEPS && !err; step++) {
-    ws_direct_theta(c, fit, w, theta);
+    ws_direct_params(c, fit, w, u);
     WsEval ev;
-    err = ws_problem_gradient(p, theta, NULL, g, &ev);
+    err = ws_problem_gradient(p, u, NULL, r, &ev);
     if (err) break;
-    ws_sharing_reduce(c->sh, g, r);
     double dmax = 0.0, vmax = 0.0;
     for (int i = 0; i < k; i++) {
       double d = 0.0;
@@ -203,8 +201,7 @@ WsErr ws_solver_cholesky_refine(const WsDirectCtx *c, WsFit *fit) {
     }
     if (dmax <= 4.0 * DBL_EPSILON * vmax) break;
   }
-  free(theta);
-  free(g);
+  free(u);
   free(r);
   free(w);
   return err;
