@@ -26,7 +26,7 @@ def tied_basis(args, data, n):
         g = src[args.sharing_dataset or "/groups"][:]
         ids = sorted(set(int(i) for i in g if i >= 0))
         cols = [(g == i).astype(float) for i in ids]
-        cols += [np.eye(n)[j] for j in np.where(g < 0)[0]]
+        cols += [np.eye(n)[j] for j in np.where(g == -1)[0]]  # -2: fixed at zero, no column
         return np.array(cols).T
     A = src[args.sharing_dataset or "/A"][:]
     vals, vecs = np.linalg.eigh((A + A.T) / 2)

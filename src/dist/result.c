@@ -12,7 +12,7 @@ static WsErr write_group_values(hid_t f, const WsResult *r) {
   WS_ALLOC(values, g);
   /* Every member of a group carries the group's value; take the first member's. */
   for (int j = sh->n - 1; j >= 0; j--)
-    if (sh->tied_of[j] < g) values[sh->tied_of[j]] = r->w[j];
+    if (sh->tied_of[j] >= 0 && sh->tied_of[j] < g) values[sh->tied_of[j]] = r->w[j];
   WsErr err = ws_h5small_write_f64(f, "/group_values", values, g);
   if (!err) err = ws_h5small_write_i64(f, "/group_ids", sh->tied_id, g);
   free(values);

@@ -41,10 +41,16 @@ static int compare_int64(const void *a, const void *b) {
 }
 
 WsErr ws_sharing_create_groups(int n, const int64_t *ids, const char *what, WsSharing **out) {
-  for (int j = 0; j < n; j++)
-    WS_CHECK(ids[j] >= -1, WS_ERR_INPUT,
-             "%s: group id %lld of weight %d is invalid (ids are >= 0, or -1 for not shared)", what,
-             (long long)ids[j], j);
+  int n_free = 0;
+  for (int j = 0; j < n; j++) {
+    WS_CHECK(ids[j] >= -2, WS_ERR_INPUT,
+             "%s: group id %lld of weight %d is invalid (ids are >= 0, -1 for not shared, -2 for "
+             "fixed at zero)",
+             what, (long long)ids[j], j);
+    n_free += ids[j] != -2;
+  }
+  WS_CHECK(n_free > 0, WS_ERR_INPUT,
+           "%s: every weight is fixed at zero (group id -2): nothing to fit", what);
   WS_CALL(sharing_alloc(WS_SHARING_GROUPS, n, out));
   WsSharing *sh = *out;
   int64_t *sorted;
@@ -53,7 +59,7 @@ WsErr ws_sharing_create_groups(int n, const int64_t *ids, const char *what, WsSh
   for (int j = 0; j < n; j++) {
     if (ids[j] >= 0)
       sorted[n_shared++] = ids[j];
-    else
+    else if (ids[j] == -1)
       n_unshared++;
   }
   qsort(sorted, (size_t)n_shared, sizeof *sorted, compare_int64);
@@ -70,7 +76,11 @@ WsErr ws_sharing_create_groups(int n, const int64_t *ids, const char *what, WsSh
   int next_unshared = n_groups;
   for (int j = 0; j < n; j++) {
     int t;
-    if (ids[j] < 0) {
+    if (ids[j] == -2) {
+      sh->tied_of[j] = -1; /* a zero row of S: in no tied column */
+      continue;
+    }
+    if (ids[j] == -1) {
       t = next_unshared++;
       sh->tied_id[t] = -1;
     } else {
@@ -157,7 +167,7 @@ void ws_sharing_reduce(const WsSharing *sh, const double *w, double *u) {
   case WS_SHARING_GROUPS:
     memset(u, 0, (size_t)sh->k * sizeof *u);
     for (int j = 0; j < sh->n; j++)
-      u[sh->tied_of[j]] += w[j];
+      if (sh->tied_of[j] >= 0) u[sh->tied_of[j]] += w[j];
     break;
   case WS_SHARING_MATRIX:
     for (int t = 0; t < sh->k; t++) {
@@ -177,7 +187,7 @@ void ws_sharing_expand(const WsSharing *sh, const double *u, double *w) {
     break;
   case WS_SHARING_GROUPS:
     for (int j = 0; j < sh->n; j++)
-      w[j] = u[sh->tied_of[j]];
+      w[j] = sh->tied_of[j] >= 0 ? u[sh->tied_of[j]] : 0.0;
     break;
   case WS_SHARING_MATRIX:
     for (int i = 0; i < sh->n; i++) {

@@ -70,7 +70,8 @@ static void qr_tied_row(Qr *q, int64_t i) {
     for (int t = 0; t < k; t++)
       z[off + t] = ws_ddouble_from(0.0);
     for (int j = 0; j < n; j++)
-      z[off + sh->tied_of[j]] = ws_ddouble_add(z[off + sh->tied_of[j]], q->pw[j]);
+      if (sh->tied_of[j] >= 0)
+        z[off + sh->tied_of[j]] = ws_ddouble_add(z[off + sh->tied_of[j]], q->pw[j]);
   } else {
     for (int t = 0; t < k; t++) {
       WsDD s = ws_ddouble_from(0.0);

@@ -47,6 +47,8 @@ void ws_stats_standard_errors(const WsDirectCtx *c, const WsFit *fit, double *wo
       for (int t = 0; t < k; t++)
         a[off + t] = sh->basis[(size_t)j * k + t];
       var = vector_variance(fit, a, u);
+    } else if (sh->kind == WS_SHARING_GROUPS && sh->tied_of[j] < 0) {
+      var = 0.0; /* fixed at zero: not estimated */
     } else {
       var = unit_variance(fit, off + (sh->kind == WS_SHARING_GROUPS ? sh->tied_of[j] : j));
     }

@@ -2,8 +2,8 @@
  * unshared weights), none, and a projector matrix, the merge A = S diag(d) S^T is a
  * symmetric projector, reduce and expand are adjoint (S^T and S), the merge is the
  * preconditioner with d = scale, and the basis norms are the diagonal of S^T S.  A matrix
- * that is not a projector is detected and merged literally; bad group ids are refused with
- * their message. */
+ * that is not a projector is detected and merged literally; weights fixed at zero (id -2)
+ * are zero rows of S; bad group ids are refused with their message. */
 #include <math.h>
 #include <string.h>
 
@@ -116,12 +116,33 @@ int main(void) {
   UNIT_CHECK(v[0] == 2.0 && v[1] == 2.0, "literal merge: %g %g", v[0], v[1]);
   ws_sharing_destroy(&sh);
 
-  /* Ids below -1 are refused, naming the source, the id and the weight. */
-  const int64_t bad[N] = {0, 0, -5, 1, 1, 1, 1};
+  /* Fixed at zero (-2): a zero row of S, so the merge sets those weights to 0 exactly and
+   * they belong to no tied column. */
+  const int64_t fixed[N] = {3, -2, -1, 3, -2, 5, 5};
+  UNIT_CHECK(ws_sharing_create_groups(N, fixed, "test", &sh) == WS_OK, "fixed zeros");
+  UNIT_CHECK(sh->k == 3 && sh->n_groups == 2 && sh->tied_of[1] == -1 && sh->tied_of[4] == -1,
+             "fixed zeros: k %d, %d groups", sh->k, sh->n_groups);
+  double z[N] = {1, 2, 3, 4, 5, 6, 8};
+  ws_sharing_merge(sh, z);
+  UNIT_CHECK(z[1] == 0.0 && z[4] == 0.0 && z[0] == 2.5 && z[3] == 2.5 && z[5] == 7.0 &&
+                 z[6] == 7.0 && z[2] == 3.0,
+             "fixed zeros: the merge zeroes them and averages the groups");
+  check_projector(sh, "fixed zeros");
+  ws_sharing_destroy(&sh);
+
+  /* Ids below -2 are refused, naming the source, the id and the weight. */
+  const int64_t bad[N] = {0, 0, -2, 1, 1, -3, 1};
   UNIT_CHECK(ws_sharing_create_groups(N, bad, "f.h5: /groups", &sh) == WS_ERR_INPUT, "bad ids");
   UNIT_CHECK(strcmp(ws_error_message(),
-                    "f.h5: /groups: group id -5 of weight 2 is invalid (ids are >= 0, or -1 for "
-                    "not shared)") == 0,
+                    "f.h5: /groups: group id -3 of weight 5 is invalid (ids are >= 0, -1 for not "
+                    "shared, -2 for fixed at zero)") == 0,
+             "message: %s", ws_error_message());
+  /* Nothing left to fit. */
+  const int64_t none_free[N] = {-2, -2, -2, -2, -2, -2, -2};
+  UNIT_CHECK(ws_sharing_create_groups(N, none_free, "f.h5: /groups", &sh) == WS_ERR_INPUT,
+             "all fixed");
+  UNIT_CHECK(strcmp(ws_error_message(), "f.h5: /groups: every weight is fixed at zero (group id "
+                                        "-2): nothing to fit") == 0,
              "message: %s", ws_error_message());
   return 0;
 }

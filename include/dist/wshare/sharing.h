@@ -5,7 +5,8 @@
  * diagonal scaling d (k) such that the orthogonal projector is A = S diag(d) S^T:
  *   none:    S = I, d = 1;
  *   groups:  S has an indicator column per group id >= 0 (ascending ids) followed by a unit
- *            column per unshared weight (id -1); d = 1 / group size;
+ *            column per unshared weight (id -1); a weight fixed at zero (id -2) is a zero
+ *            row of S, in no tied column, so A sets it to 0; d = 1 / group size;
  *   matrix:  a symmetric projector A gives an orthonormal basis S of its range, d = 1; a
  *            matrix that is not a projector has no basis (k = 0) and only merges literally.
  * Operations are local (weights are replicated on every rank).  The merge and the
@@ -25,7 +26,7 @@ typedef struct {
   int k;             /* tied columns (0 for a matrix that is not a projector) */
   int n_groups;      /* groups sharing: distinct ids >= 0 (the first n_groups tied columns) */
   int is_projector;  /* A = A^T = A^2 within tolerance */
-  int *tied_of;      /* groups: tied column of each weight (n) */
+  int *tied_of;      /* groups: tied column of each weight (n), -1 when fixed at zero */
   int64_t *tied_id;  /* groups: group id of each tied column, -1 for unshared (k) */
   double *scale;     /* d (k) */
   double *A;         /* matrix: n x n, row-major */
@@ -35,8 +36,9 @@ typedef struct {
 } WsSharing;
 
 WsErr ws_sharing_create_none(int n, WsSharing **sh);
-/* ids: one integer per weight; ids need not be sorted or contiguous; -1 = not shared.
- * what names the source for messages. */
+/* ids: one integer per weight; ids need not be sorted or contiguous; -1 = not shared, -2 =
+ * fixed at zero (ids below -2, or every weight fixed, are input errors).  what names the
+ * source for messages. */
 WsErr ws_sharing_create_groups(int n, const int64_t *ids, const char *what, WsSharing **sh);
 /* A: n x n row-major; tested for being a symmetric projector within tol. */
 WsErr ws_sharing_create_matrix(int n, const double *A, double tol, WsSharing **sh);
