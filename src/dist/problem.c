@@ -7,36 +7,62 @@
 #include "wshare/reduce.h"
 #include "wshare/rng.h"
 
+/* A member costs about WS_SPARSE_COST dense entries (an indexed load of x and a separate
+ * sweep per output; measured 1.7-2.3x on 200 000 x 64 rows with 32 outputs), so the
+ * member-list pass is taken when nnz * WS_SPARSE_COST <= n q (README "Solvers");
+ * WSHARE_KERNEL=dense|members forces either, for tests and benchmarks. */
+enum { WS_SPARSE_COST = 2 };
+
+static int choose_sparse(const WsSharing *sh) {
+  if (sh->kind != WS_SHARING_GROUPS) return 0;
+  const char *force = getenv("WSHARE_KERNEL");
+  if (force && strcmp(force, "members") == 0) return 1;
+  if (force && strcmp(force, "dense") == 0) return 0;
+  return (int64_t)sh->nnz * WS_SPARSE_COST <= (int64_t)sh->nw;
+}
+
 WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridge, int intercept,
                         WsTimers *timers, WsProblem **out) {
   WsProblem *p = ws_memory_calloc(1, sizeof *p);
   WS_CALL(ws_comm_agree_alloc(comm, p != NULL));
   *out = p;
+  WS_CHECK(sh->n == des->n && sh->q == des->q, WS_ERR_RUNTIME,
+           "internal error: the sharing is for %d x %d weights, the design has %d x %d", sh->n,
+           sh->q, des->n, des->q);
   p->comm = comm;
   p->design = des;
   p->sharing = sh;
   p->ridge = ridge;
   p->intercept = intercept;
   p->n = des->n;
+  p->q = des->q;
+  p->nw = sh->nw;
   p->literal = !sh->is_projector;
   p->k = p->literal ? des->n : sh->k;
+  p->sparse = choose_sparse(sh);
   p->timers = timers;
-  size_t k = (size_t)(p->k > 0 ? p->k : 1);
-  p->buf = ws_memory_calloc(k + 2 + WS_CONTROL_COUNT, sizeof *p->buf);
+  size_t k = (size_t)(p->k > 0 ? p->k : 1), q = (size_t)p->q;
+  size_t nw = (size_t)(p->sparse ? (sh->nnz > 0 ? sh->nnz : 1) : p->nw);
+  p->buf = ws_memory_calloc(k + q + WS_CONTROL_COUNT, sizeof *p->buf);
+  p->sums = ws_memory_calloc(2 * q, sizeof *p->sums);
   p->precond = ws_memory_calloc(k, sizeof *p->precond);
   p->norm2 = ws_memory_calloc(k, sizeof *p->norm2);
-  p->w = ws_memory_calloc((size_t)p->n, sizeof *p->w);
-  p->gw = ws_memory_calloc((size_t)p->n, sizeof *p->gw);
+  p->w = ws_memory_calloc(nw, sizeof *p->w);
+  p->gw = ws_memory_calloc(nw, sizeof *p->gw);
+  p->c = ws_memory_calloc(q, sizeof *p->c);
+  p->rss_out = ws_memory_calloc(q, sizeof *p->rss_out);
   /* Agree before the collective centring, so a failed allocation on one rank stops all. */
-  WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->precond && p->norm2 && p->w && p->gw));
+  WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->sums && p->precond && p->norm2 && p->w && p->gw &&
+                                        p->c && p->rss_out));
   for (int t = 0; t < p->k; t++) {
     p->precond[t] = p->literal ? 1.0 : sh->scale[t];
     p->norm2[t] = p->literal ? 1.0 : ws_sharing_basis_norm2(sh, t);
   }
   if (intercept) {
     WS_CALL(ws_design_centre(des, comm, timers));
-    /* Centred columns sum to zero, so the intercept's optimum is the mean response. */
-    p->c = des->y_sum / (double)des->part.rows;
+    /* Centred columns sum to zero, so each intercept's optimum is its mean response. */
+    for (int o = 0; o < p->q; o++)
+      p->c[o] = des->y_sum[o] / (double)des->part.rows;
   }
   return WS_OK;
 }
@@ -44,44 +70,72 @@ WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridg
 void ws_problem_destroy(WsProblem **p) {
   if (!p || !*p) return;
   free((*p)->buf);
+  free((*p)->sums);
   free((*p)->precond);
   free((*p)->norm2);
   free((*p)->w);
   free((*p)->gw);
+  free((*p)->c);
+  free((*p)->rss_out);
   free(*p);
   *p = NULL;
 }
 
-/* The one pass + one allreduce behind both the gradient and the Hessian product: the raw
- * gradient of this rank's rows is mapped to the tied space before the reduction, so the
- * allreduce carries k values, not n. */
+/* Local: this rank's tied gradient (not divided by m) into buf[0..k) and each output's RSS
+ * into buf[k..k + q): the raw gradient is mapped to the tied space before the reduction, so
+ * the allreduce carries k values, not n q.  (The residuals' sums are needed only here, for
+ * the centring: the intercept, set in closed form, has no gradient to reduce.) */
+static void local_pass(WsProblem *p, const double *u, int use_y, double *buf) {
+  const WsSharing *sh = p->sharing;
+  int k = p->k;
+  WsDesignWeights wt = {.W = p->w};
+  if (p->sparse) {
+    for (int e = 0; e < sh->nnz; e++)
+      p->w[e] = u[sh->member_tied[e]];
+    memset(p->gw, 0, (size_t)sh->nnz * sizeof *p->gw);
+    wt = (WsDesignWeights){NULL, sh->member_start, sh->member_input, p->w};
+  } else {
+    ws_problem_expand(p, u, p->w);
+    memset(p->gw, 0, (size_t)p->nw * sizeof *p->gw);
+  }
+  double *sums = p->sums;
+  memset(sums, 0, (size_t)2 * p->q * sizeof *sums);
+  /* The Hessian's direction has no intercept component: it is not a parameter. */
+  ws_design_gradient(p->design, &wt, use_y ? p->c : NULL, use_y, p->gw, sums);
+  memcpy(buf + k, sums, (size_t)p->q * sizeof *buf);
+  if (p->sparse) {
+    memset(buf, 0, (size_t)k * sizeof *buf);
+    for (int e = 0; e < sh->nnz; e++)
+      buf[sh->member_tied[e]] += p->gw[e];
+  } else if (p->literal) {
+    memcpy(buf, p->gw, (size_t)k * sizeof *buf);
+  } else {
+    ws_sharing_reduce(sh, p->gw, buf);
+  }
+}
+
+/* The one pass + one allreduce behind both the gradient and the Hessian product. */
 static WsErr objective_pass(WsProblem *p, const double *u, int use_y, const double *control_in,
                             double *out, WsEval *ev) {
-  int k = p->k;
+  int k = p->k, q = p->q;
   double *buf = p->buf;
-  ws_problem_expand(p, u, p->w);
-  memset(p->gw, 0, (size_t)p->n * sizeof *p->gw);
-  double sums[2] = {0.0, 0.0};
   double t0 = ws_timer_now();
-  /* The Hessian's direction has no intercept component: it is not a parameter. */
-  ws_design_gradient(p->design, p->w, use_y ? p->c : 0.0, use_y, p->gw, sums);
-  if (p->literal)
-    memcpy(buf, p->gw, (size_t)k * sizeof *buf);
-  else
-    ws_sharing_reduce(p->sharing, p->gw, buf);
+  local_pass(p, u, use_y, buf);
   ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
-  buf[k] = sums[0];
-  buf[k + 1] = sums[1];
   for (int f = 0; f < WS_CONTROL_COUNT; f++)
-    buf[k + 2 + f] = control_in ? control_in[f] : 0.0;
-  WS_CALL(ws_reduce_sum(p->comm, buf, k + 2 + WS_CONTROL_COUNT, p->timers));
+    buf[k + q + f] = control_in ? control_in[f] : 0.0;
+  WS_CALL(ws_reduce_sum(p->comm, buf, k + q + WS_CONTROL_COUNT, p->timers));
   double m = (double)p->design->part.rows;
   for (int t = 0; t < k; t++)
     out[t] = buf[t] / m + p->ridge * p->norm2[t] * u[t];
-  ev->rss = buf[k];
-  ev->loss = buf[k] / (2.0 * m) + 0.5 * p->ridge * ws_problem_weight_norm2(p, u);
+  ev->rss = 0.0;
+  for (int o = 0; o < q; o++) {
+    ev->rss += buf[k + o];
+    if (use_y) p->rss_out[o] = buf[k + o];
+  }
+  ev->loss = ev->rss / (2.0 * m) + 0.5 * p->ridge * ws_problem_weight_norm2(p, u);
   for (int f = 0; f < WS_CONTROL_COUNT; f++)
-    ev->control[f] = buf[k + 2 + f];
+    ev->control[f] = buf[k + q + f];
   return WS_OK;
 }
 
@@ -96,7 +150,7 @@ WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in
 }
 
 int64_t ws_problem_allreduce_bytes(const WsProblem *p) {
-  return (int64_t)(p->k + 2 + WS_CONTROL_COUNT) * (int64_t)sizeof(double);
+  return (int64_t)(p->k + p->q + WS_CONTROL_COUNT) * (int64_t)sizeof(double);
 }
 
 void ws_problem_merge(WsProblem *p, double *u) {
@@ -133,14 +187,14 @@ double ws_problem_weight_norm2(const WsProblem *p, const double *u) {
 
 void ws_problem_expand(const WsProblem *p, const double *u, double *w) {
   if (p->literal)
-    memcpy(w, u, (size_t)p->n * sizeof *w);
+    memcpy(w, u, (size_t)p->nw * sizeof *w);
   else
     ws_sharing_expand(p->sharing, u, w);
 }
 
 void ws_problem_tie(const WsProblem *p, const double *w, double *u) {
   if (p->literal) {
-    memcpy(u, w, (size_t)p->n * sizeof *u);
+    memcpy(u, w, (size_t)p->nw * sizeof *u);
     return;
   }
   /* A = S diag(a) S^T with S^T S = diag(a)^-1, so u = diag(a) S^T w gives S u = A w. */
@@ -149,25 +203,64 @@ void ws_problem_tie(const WsProblem *p, const double *w, double *u) {
     u[t] *= p->sharing->scale[t];
 }
 
-double ws_problem_intercept(const WsProblem *p, const double *w) {
-  if (!p->intercept) return 0.0;
-  double b = p->c;
-  for (int j = 0; j < p->n; j++)
-    b -= p->design->mean[j] * w[j];
-  return b;
+void ws_problem_intercept(const WsProblem *p, const double *w, double *b) {
+  int q = p->q;
+  for (int o = 0; o < q; o++) {
+    b[o] = p->intercept ? p->c[o] : 0.0;
+    if (!p->intercept) continue;
+    for (int j = 0; j < p->n; j++)
+      b[o] -= p->design->mean[j] * w[(int64_t)j * q + o];
+  }
 }
 
 void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *raw, double *tied) {
   const WsDesign *des = p->design;
-  int n = des->n, k = p->sharing->k;
+  int n = des->n, k1 = p->sharing->k1;
   ws_design_rows(des, i0, rows, raw);
   for (int64_t i = 0; i < rows; i++) {
     double *x = raw + i * n;
     if (des->centred)
       for (int j = 0; j < n; j++)
         x[j] -= des->mean[j];
-    ws_sharing_reduce(p->sharing, x, tied + i * k);
+    ws_sharing_reduce_inputs(p->sharing, x, tied + i * k1);
   }
+}
+
+/* Local: the tied Hessian's diagonal without the ridge (not divided by m), diag (k).  Per-output
+ * ties from one output's tied rows (the same for every output); ties across outputs from the
+ * member lists, summing each row's tied entries output by output (z, k, is zero on entry and
+ * on return). */
+static void tied_diagonal(WsProblem *p, double *diag, double *z) {
+  const WsSharing *sh = p->sharing;
+  WsDesign *des = p->design;
+  int n = des->n, q = p->q, k1 = sh->k1;
+  for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
+    int64_t rows = ws_design_slab_rows(des, i0);
+    if (sh->per_output) {
+      ws_problem_tied_rows(p, i0, rows, des->slab, z);
+      for (int64_t i = 0; i < rows * k1; i++)
+        diag[(i % k1) * q] += z[i] * z[i];
+      continue;
+    }
+    ws_design_rows(des, i0, rows, des->slab);
+    for (int64_t i = 0; i < rows; i++) {
+      const double *x = des->slab + i * n;
+      for (int o = 0; o < q; o++) {
+        const int *start = sh->member_start, *in = sh->member_input, *tied = sh->member_tied;
+        for (int e = start[o]; e < start[o + 1]; e++)
+          z[tied[e]] += x[in[e]] - (des->centred ? des->mean[in[e]] : 0.0);
+        for (int e = start[o]; e < start[o + 1]; e++) {
+          diag[tied[e]] += z[tied[e]] * z[tied[e]];
+          z[tied[e]] = 0.0;
+        }
+      }
+    }
+  }
+  /* Per-output ties: every output's copy of a tied column has the same diagonal. */
+  if (sh->per_output)
+    for (int t1 = 0; t1 < k1; t1++)
+      for (int o = 1; o < q; o++)
+        diag[t1 * q + o] = diag[t1 * q];
 }
 
 WsErr ws_problem_standardize(WsProblem *p) {
@@ -177,19 +270,15 @@ WsErr ws_problem_standardize(WsProblem *p) {
   WsDesign *des = p->design;
   int k = sh->k;
   double *diag = ws_memory_calloc((size_t)k, sizeof *diag);
-  double *z = ws_memory_calloc((size_t)WS_SLAB_ROWS * k, sizeof *z);
+  size_t nz = sh->per_output ? (size_t)WS_SLAB_ROWS * sh->k1 : (size_t)k;
+  double *z = ws_memory_calloc(nz, sizeof *z);
   if (ws_comm_agree_alloc(p->comm, diag && z)) {
     free(diag);
     free(z);
     return WS_ERR_RUNTIME;
   }
   double t0 = ws_timer_now();
-  for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-    int64_t rows = ws_design_slab_rows(des, i0);
-    ws_problem_tied_rows(p, i0, rows, des->slab, z);
-    for (int64_t i = 0; i < rows * k; i++)
-      diag[i % k] += z[i] * z[i];
-  }
+  tied_diagonal(p, diag, z);
   ws_timer_add(p->timers, WS_TIME_SETUP, t0);
   WsErr err = ws_reduce_sum(p->comm, diag, k, p->timers);
   double m = (double)des->part.rows;

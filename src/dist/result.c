@@ -5,18 +5,43 @@
 
 #include "wshare/h5small.h"
 
+/* One value per group (and per output with per-output ties, n_groups x q), ascending ids:
+ * every member of a tied column carries its value. */
 static WsErr write_group_values(hid_t f, const WsResult *r) {
   const WsSharing *sh = r->sharing;
-  int g = sh->n_groups;
+  int per = sh->per_output ? sh->q : 1, g = sh->n_groups * per;
   double *values;
   WS_ALLOC(values, g);
-  /* Every member of a group carries the group's value; take the first member's. */
-  for (int j = sh->n - 1; j >= 0; j--)
-    if (sh->tied_of[j] >= 0 && sh->tied_of[j] < g) values[sh->tied_of[j]] = r->w[j];
-  WsErr err = ws_h5small_write_f64(f, "/group_values", values, g);
-  if (!err) err = ws_h5small_write_i64(f, "/group_ids", sh->tied_id, g);
+  int64_t *ids;
+  WS_ALLOC(ids, sh->n_groups);
+  for (int e = 0; e < sh->nw; e++)
+    if (sh->tied_of[e] >= 0 && sh->tied_of[e] < g) values[sh->tied_of[e]] = r->w[e];
+  for (int i = 0; i < sh->n_groups; i++)
+    ids[i] = sh->tied_id[i * per];
+  WsErr err = per > 1 ? ws_h5small_write_f64_2d(f, "/group_values", values, sh->n_groups, per)
+                      : ws_h5small_write_f64(f, "/group_values", values, g);
+  if (!err) err = ws_h5small_write_i64(f, "/group_ids", ids, sh->n_groups);
   free(values);
+  free(ids);
   return err;
+}
+
+/* n x q weights: 1-D with one output, as always; 2-D otherwise. */
+static WsErr write_weights(hid_t f, const char *name, const WsResult *r, const double *w) {
+  int n = r->sharing->n;
+  return r->q == 1 ? ws_h5small_write_f64(f, name, w, n)
+                   : ws_h5small_write_f64_2d(f, name, w, n, r->q);
+}
+
+/* One value per output: a scalar dataset with one output, q values otherwise. */
+static WsErr write_outputs(hid_t f, const char *name, const WsResult *r, const double *v) {
+  return r->q == 1 ? ws_h5small_write_scalar(f, name, v[0])
+                   : ws_h5small_write_f64(f, name, v, r->q);
+}
+
+static WsErr attr_outputs(hid_t f, const char *name, const WsResult *r, const double *v) {
+  return r->q == 1 ? ws_h5small_attr_f64(f, name, v[0])
+                   : ws_h5small_attr_f64_array(f, name, v, r->q);
 }
 
 static WsErr write_file(const char *path, const WsResult *r, int ranks) {
@@ -27,16 +52,16 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   int64_t hl = h ? h->len : 0;
 #define TRY(x)                                                                                     \
   if (!err) err = (x)
-  TRY(ws_h5small_write_f64(f, "/w", r->w, r->sharing->n));
-  TRY(ws_h5small_write_scalar(f, "/intercept", r->intercept));
+  TRY(write_weights(f, "/w", r, r->w));
+  TRY(write_outputs(f, "/intercept", r, r->intercept));
   if (r->sharing->kind == WS_SHARING_GROUPS) TRY(write_group_values(f, r));
   TRY(ws_h5small_write_f64(f, "/history/loss", h ? h->loss : NULL, hl));
   TRY(ws_h5small_write_f64(f, "/history/grad_norm", h ? h->grad_norm : NULL, hl));
   TRY(ws_h5small_write_f64(f, "/history/seconds", h ? h->seconds : NULL, hl));
   if (r->has_stats) {
-    TRY(ws_h5small_write_f64(f, "/stderr", r->stderr_w, r->sharing->n));
-    TRY(ws_h5small_write_scalar(f, "/intercept_stderr", r->intercept_stderr));
-    TRY(ws_h5small_attr_f64(f, "residual_sd", r->residual_sd));
+    TRY(write_weights(f, "/stderr", r, r->stderr_w));
+    TRY(write_outputs(f, "/intercept_stderr", r, r->intercept_stderr));
+    TRY(attr_outputs(f, "residual_sd", r, r->residual_sd));
     TRY(ws_h5small_attr_i64(f, "rank_deficient", r->rank_deficient));
   }
   TRY(ws_h5small_attr_str(f, "solver", r->solver));
@@ -53,8 +78,9 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
                           r->sharing->kind == WS_SHARING_GROUPS ? r->sharing->n_groups : 0));
   TRY(ws_h5small_attr_f64(f, "wall_seconds", r->wall_seconds));
   TRY(ws_h5small_attr_f64(f, "read_seconds", r->read_seconds));
-  TRY(ws_h5small_attr_f64(f, "r2", r->r2));
-  TRY(ws_h5small_attr_f64(f, "rmse", r->rmse));
+  TRY(attr_outputs(f, "r2", r, r->r2));
+  TRY(attr_outputs(f, "rmse", r, r->rmse));
+  TRY(ws_h5small_attr_i64(f, "outputs", r->q));
   TRY(ws_h5small_attr_str(f, "config", r->config));
   TRY(ws_h5small_attr_str(f, "wshare_version", WSHARE_VERSION));
   TRY(ws_h5small_attr_i64(f, "poly_degree", r->poly_degree));

@@ -11,22 +11,36 @@ WsSharingKind ws_sharing_file_default_kind(const WsH5File *data) {
   return ws_h5file_exists(data, "/groups") ? WS_SHARING_GROUPS : WS_SHARING_NONE;
 }
 
-/* Local: the dataset must have the shape and type its kind needs. */
-static WsErr check_dataset(const WsH5File *f, const char *name, int groups, const WsDesign *des) {
+/* Local: the dataset must have the shape and type its kind needs; *per_output tells whether
+ * groups are given per input (1-D) or per weight (n x q). */
+static WsErr check_dataset(const WsH5File *f, const char *name, int groups, const WsDesign *des,
+                           int *per_output) {
   WsDatasetInfo info;
   WS_CALL(ws_h5file_info(f, name, &info));
-  int n = des->n;
+  int n = des->n, q = des->q;
   if (groups) {
     WS_CHECK(info.type_class == H5T_INTEGER, WS_ERR_INPUT,
              "%s: %s must be an integer dataset (found %s)", f->path, name,
              info.type_class == H5T_FLOAT ? "float" : "a non-numeric type");
-    WS_CHECK(info.ndims == 1 && info.dims[0] == n, WS_ERR_INPUT,
-             "%s: %s has %lld entries, expected %d (one per model column: %d columns of %s x "
-             "poly degree %d)",
-             f->path, name, (long long)(info.dims[0] * info.dims[1]), n, des->n_raw, des->x_name,
-             des->degree);
+    *per_output = info.ndims == 1 || (info.ndims == 2 && q == 1 && info.dims[1] == 1);
+    if (*per_output) {
+      WS_CHECK(info.dims[0] == n && (info.ndims == 1 || info.dims[1] == 1), WS_ERR_INPUT,
+               "%s: %s has %lld entries, expected %d (one per model column: %d columns of %s x "
+               "poly degree %d)",
+               f->path, name, (long long)(info.dims[0] * info.dims[1]), n, des->n_raw, des->x_name,
+               des->degree);
+      return WS_OK;
+    }
+    WS_CHECK(info.dims[0] == n && info.dims[1] == q, WS_ERR_INPUT,
+             "%s: %s is %lld x %lld, expected %d x %d (one per model column and output) or %d "
+             "entries",
+             f->path, name, (long long)info.dims[0], (long long)info.dims[1], n, q, n);
     return WS_OK;
   }
+  WS_CHECK(q == 1, WS_ERR_INPUT,
+           "--sharing matrix needs one output, but the targets have %d; use --sharing groups "
+           "(one id per model column, or %d x %d)",
+           q, n, q);
   WS_CHECK(info.type_class == H5T_FLOAT || info.type_class == H5T_INTEGER, WS_ERR_INPUT,
            "%s: %s must be numeric", f->path, name);
   WS_CHECK(info.ndims == 2 && info.dims[0] == n && info.dims[1] == n, WS_ERR_INPUT,
@@ -36,13 +50,15 @@ static WsErr check_dataset(const WsH5File *f, const char *name, int groups, cons
   return WS_OK;
 }
 
-static WsErr read_groups(const WsH5File *f, const char *name, int n, WsSharing **sh) {
-  int64_t *ids = ws_memory_calloc((size_t)n, sizeof *ids);
+static WsErr read_groups(const WsH5File *f, const char *name, const WsDesign *des, int per_output,
+                         WsSharing **sh) {
+  int64_t count = per_output ? des->n : (int64_t)des->n * des->q;
+  int64_t *ids = ws_memory_calloc((size_t)count, sizeof *ids);
   WsErr err = ws_comm_agree_alloc(f->comm, ids != NULL);
-  if (!err) err = ws_h5file_read_i64(f, name, n, ids);
+  if (!err) err = ws_h5file_read_i64(f, name, count, ids);
   char what[WS_PATH_MAX + WS_NAME_MAX];
   snprintf(what, sizeof what, "%s: %s", f->path, name);
-  if (!err) err = ws_sharing_create_groups(n, ids, what, sh);
+  if (!err) err = ws_sharing_create_groups(des->n, des->q, per_output, ids, what, sh);
   free(ids);
   return err;
 }
@@ -67,11 +83,12 @@ static WsErr read_matrix(const WsH5File *f, const char *name, int n, WsSharing *
 
 WsErr ws_sharing_file_read(const WsH5File *f, WsSharingKind kind, const char *dataset,
                            const WsDesign *des, WsSharing **sh) {
-  if (kind == WS_SHARING_NONE) return ws_comm_agree(f->comm, ws_sharing_create_none(des->n, sh));
-  int groups = kind == WS_SHARING_GROUPS;
+  if (kind == WS_SHARING_NONE)
+    return ws_comm_agree(f->comm, ws_sharing_create_none(des->n, des->q, sh));
+  int groups = kind == WS_SHARING_GROUPS, per_output = 1;
   const char *name = dataset ? dataset : groups ? "/groups" : "/A";
-  WS_CALL(ws_comm_agree(f->comm, check_dataset(f, name, groups, des)));
+  WS_CALL(ws_comm_agree(f->comm, check_dataset(f, name, groups, des, &per_output)));
   /* Building the operator is local and deterministic: every rank fails alike. */
-  return ws_comm_agree(f->comm, groups ? read_groups(f, name, des->n, sh)
+  return ws_comm_agree(f->comm, groups ? read_groups(f, name, des, per_output, sh)
                                        : read_matrix(f, name, des->n, sh));
 }

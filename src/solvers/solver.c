@@ -51,7 +51,7 @@ WsErr ws_solver_create(const char *name, WsProblem *prob, const WsSolverOptions 
   size_t k = (size_t)(prob->k > 0 ? prob->k : 1);
   s->u = ws_memory_calloc(k, sizeof *s->u);
   s->g = ws_memory_calloc(k, sizeof *s->g);
-  s->work = ws_memory_calloc(k > (size_t)prob->n ? k : (size_t)prob->n, sizeof *s->work);
+  s->work = ws_memory_calloc(k > (size_t)prob->nw ? k : (size_t)prob->nw, sizeof *s->work);
   int ok = s->u && s->g && s->work;
   for (int v = 0; v < ops->n_vectors; v++) {
     s->vec[v] = ws_memory_calloc(k, sizeof *s->vec[v]);
@@ -166,8 +166,10 @@ WsErr ws_solver_finish(WsSolver *s, WsSolution *sol) {
     sol->rss = s->last.rss;
     sol->grad_norm = s->last.grad_norm;
   }
+  /* The last gradient evaluation was at u, either way. */
+  memcpy(sol->rss_out, p->rss_out, (size_t)p->q * sizeof *sol->rss_out);
   ws_problem_expand(p, s->u, sol->w);
-  sol->intercept = ws_problem_intercept(p, sol->w);
+  ws_problem_intercept(p, sol->w, sol->intercept);
   return WS_OK;
 }
 
