@@ -12,8 +12,8 @@
  * compute-bound instead: they are taken in blocks of B = 8, 4, 2, 1 outputs (constant
  * widths, so the loops over a block unroll and vectorize; W's row j holds the block's
  * weights side by side) for R = 2 rows at a time, which halves the sweeps over W and G per
- * row.  Each output's accumulations keep the row-by-row order, so the results are the same
- * bits as one row at a time. */
+ * row.  The pairing follows the block's rows, so the same rows give the same bits (restarts
+ * at the same rank count stay bitwise); the residual sums keep the row-by-row order. */
 /* Two doubles, the width of the baseline x86-64 vector unit (GCC/Clang vector extensions:
  * plain multiplies and adds, rounded as the scalar code would be). */
 typedef double WsV2 __attribute__((vector_size(16)));
