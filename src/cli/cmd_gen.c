@@ -10,7 +10,10 @@
 #include "commands.h"
 #include "options.h"
 #include "wshare/dataset.h"
+#include "wshare/footprint.h"
 #include "wshare/h5small.h"
+#include "wshare/outfile.h"
+#include "wshare/paths.h"
 #include "wshare/rng.h"
 
 enum { STREAM_X = 1, STREAM_NOISE, STREAM_W, STREAM_SHUFFLE };
@@ -62,13 +65,13 @@ static WsErr make_groups(const GenParams *g, int64_t *ids, double *w_true) {
 }
 
 static WsErr parse(const WsOptions *o, GenParams *g) {
+  WS_CALL(ws_options_no_positional(o));
   WS_CALL(ws_options_require(o, "out"));
   WS_CALL(ws_options_int(o, "rows", 1, &g->rows));
-  WS_CALL(ws_options_int(o, "cols", 1, &g->cols));
+  WS_CALL(ws_options_int_range(o, "cols", 1, INT32_MAX, &g->cols));
   g->groups = 0;
   if (ws_options_str(o, "groups")) WS_CALL(ws_options_int(o, "groups", 1, &g->groups));
-  WS_CALL(ws_options_double(o, "unshared", 0.0, &g->unshared));
-  WS_CHECK(g->unshared <= 1.0, WS_ERR_INPUT, "gen: invalid value for --unshared (at most 1)");
+  WS_CALL(ws_options_double_range(o, "unshared", 0.0, 1.0, &g->unshared));
   WS_CALL(ws_options_double(o, "noise", 0.0, &g->noise));
   WS_CALL(ws_options_int(o, "seed", 0, &g->seed));
   static const char *const dtypes[] = {"f64", "f32", NULL};
@@ -76,17 +79,21 @@ static WsErr parse(const WsOptions *o, GenParams *g) {
   return WS_OK;
 }
 
-static hid_t create_dataset(const WsH5File *f, const char *name, hid_t type, int nd,
-                            const hsize_t *dims) {
+/* Collective: a contiguous dataset of f (it fails alike on every rank). */
+static WsErr create_dataset(const WsH5File *f, const char *what, const char *name, hid_t type,
+                            int nd, const hsize_t *dims, hid_t *d) {
+  *d = H5I_INVALID_HID;
   hid_t space = H5Screate_simple(nd, dims, NULL);
-  hid_t d = H5Dcreate2(f->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  WS_H5(space, "%s: cannot create dataset %s", what, name);
+  *d = H5Dcreate2(f->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Sclose(space);
-  return d;
+  WS_H5(*d, "%s: cannot create dataset %s", what, name);
+  return WS_OK;
 }
 
 /* Rows of X and y for this rank, in the storage type. */
-static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double *w_true, void *X,
-                       void *y) {
+static void fill_rows(const GenParams *g, const WsPartition *part, const double *w_true, void *X,
+                      void *y) {
   int64_t n = g->cols;
   for (int64_t i = 0; i < part->count; i++) {
     uint64_t row = (uint64_t)(part->start + i);
@@ -107,67 +114,96 @@ static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double
     else
       ((double *)y)[i] = v;
   }
-  return WS_OK;
 }
 
 static WsErr write_attributes(const WsH5File *f, const GenParams *g) {
-  /* Attribute writes are collective in parallel HDF5: every rank writes the same values. */
-  WS_CALL(ws_h5small_attr_i64(f->file, "rows", g->rows));
-  WS_CALL(ws_h5small_attr_i64(f->file, "cols", g->cols));
-  WS_CALL(ws_h5small_attr_i64(f->file, "groups", g->groups));
-  WS_CALL(ws_h5small_attr_f64(f->file, "unshared", g->unshared));
-  WS_CALL(ws_h5small_attr_f64(f->file, "noise", g->noise));
-  WS_CALL(ws_h5small_attr_i64(f->file, "seed", g->seed));
-  WS_CALL(ws_h5small_attr_str(f->file, "dtype", g->f32 ? "f32" : "f64"));
-  WS_CALL(ws_h5small_attr_str(f->file, "generator", "wshare gen " WSHARE_VERSION));
-  return WS_OK;
+  /* Attribute writes are collective in parallel HDF5: every rank makes every call, with
+   * the same values, even after a failure. */
+  WsErr err = WS_OK;
+#define TRY(x)                                                                                     \
+  if (!err) err = (x)
+  TRY(ws_h5small_attr_i64(f->file, "rows", g->rows));
+  TRY(ws_h5small_attr_i64(f->file, "cols", g->cols));
+  TRY(ws_h5small_attr_i64(f->file, "groups", g->groups));
+  TRY(ws_h5small_attr_f64(f->file, "unshared", g->unshared));
+  TRY(ws_h5small_attr_f64(f->file, "noise", g->noise));
+  TRY(ws_h5small_attr_i64(f->file, "seed", g->seed));
+  TRY(ws_h5small_attr_str(f->file, "dtype", g->f32 ? "f32" : "f64"));
+  TRY(ws_h5small_attr_str(f->file, "generator", "wshare gen " WSHARE_VERSION));
+#undef TRY
+  return err;
+}
+
+/* Collective: the datasets and attributes of the problem into the open file f. */
+static WsErr write_problem(const WsH5File *f, const char *path, const GenParams *g,
+                           const WsPartition *part, const void *X, const void *y,
+                           const double *w_true, const int64_t *ids, int rank, int size) {
+  int64_t n = g->cols;
+  hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+  hsize_t xdims[2] = {(hsize_t)g->rows, (hsize_t)n}, ndims[1] = {(hsize_t)n};
+  hid_t dx = H5I_INVALID_HID, dy = H5I_INVALID_HID, dw = H5I_INVALID_HID, dg = H5I_INVALID_HID;
+  WsErr err = create_dataset(f, path, "/X", type, 2, xdims, &dx);
+  if (!err) err = create_dataset(f, path, "/y", type, 1, xdims, &dy);
+  if (!err) err = create_dataset(f, path, "/w_true", H5T_IEEE_F64LE, 1, ndims, &dw);
+  if (!err && g->groups > 0) err = create_dataset(f, path, "/groups", H5T_STD_I64LE, 1, ndims, &dg);
+  err = ws_comm_agree(f->comm, err);
+  if (!err) err = ws_dataset_write_rows(f, dx, part, n, mem, X);
+  if (!err) err = ws_dataset_write_rows(f, dy, part, 1, mem, y);
+  /* The small vectors are the same on every rank: write them as one "row" from rank 0. */
+  WsPartition whole = ws_partition_rows(1, rank, size);
+  if (!err) err = ws_dataset_write_rows(f, dw, &whole, n, H5T_NATIVE_DOUBLE, w_true);
+  if (!err && g->groups > 0) err = ws_dataset_write_rows(f, dg, &whole, n, H5T_NATIVE_INT64, ids);
+  if (!err) err = ws_comm_agree(f->comm, write_attributes(f, g));
+  hid_t all[] = {dx, dy, dw, dg};
+  for (int i = 0; i < 4; i++)
+    if (all[i] >= 0 && H5Dclose(all[i]) < 0 && !err)
+      err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot write '%s'", path);
+  return ws_comm_agree(f->comm, err);
 }
 
 static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
+  /* gen reads nothing, so replacing an earlier file of this name is its job; the file is
+   * still renamed into place, so a failed gen leaves the earlier one intact. */
+  WS_CALL(ws_paths_check_output(comm, "gen", "--out", path, NULL, 0));
+  WsFootprintShape shape = {g->rows, (int)g->cols, 1, g->f32 ? 4 : 8, 0};
+  WsMemBudget budget;
+  WS_CALL(ws_memcheck_budget(comm, &budget));
+  WsMemNeeds needs;
+  ws_memcheck_init(&needs, shape.rows);
+  ws_footprint_gen(&needs, &shape);
+  char context[WS_PATH_MAX + 16];
+  snprintf(context, sizeof context, "gen: %s", path);
+  WS_CALL(ws_memcheck_check(&needs, &budget, context, comm));
   WsPartition part = ws_partition_rows(g->rows, rank, size);
   int64_t n = g->cols;
+  size_t elem = g->f32 ? sizeof(float) : sizeof(double);
   int64_t *ids = ws_memory_calloc((size_t)n, sizeof *ids);
   double *w_true = ws_memory_calloc((size_t)n, sizeof *w_true);
-  WS_CALL(ws_comm_agree_alloc(comm, ids && w_true));
-  if (g->groups > 0) {
-    WS_CALL(ws_comm_agree(comm, make_groups(g, ids, w_true)));
-  } else {
+  void *X = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * (size_t)n * elem);
+  void *y = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * elem);
+  WsErr err = ws_comm_agree_alloc(comm, ids && w_true && X && y);
+  if (!err && g->groups > 0) {
+    err = ws_comm_agree(comm, make_groups(g, ids, w_true));
+  } else if (!err) {
     for (int64_t j = 0; j < n; j++)
       w_true[j] = ws_rng_normal((uint64_t)g->seed, STREAM_W, (uint64_t)j);
   }
-  size_t elem = g->f32 ? sizeof(float) : sizeof(double);
-  void *X = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * (size_t)n * elem);
-  void *y = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * elem);
-  WS_CALL(ws_comm_agree(comm, X && y ? WS_OK : WS_ERR_RUNTIME));
-  fill_rows(g, &part, w_true, X, y);
-
-  WsH5File *f = NULL;
-  WS_CALL(ws_h5file_create(path, comm, &f));
-  hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-  hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-  hsize_t xdims[2] = {(hsize_t)g->rows, (hsize_t)n}, ndims[1] = {(hsize_t)n};
-  hid_t dx = create_dataset(f, "/X", type, 2, xdims);
-  hid_t dy = create_dataset(f, "/y", type, 1, xdims);
-  hid_t dw = create_dataset(f, "/w_true", H5T_IEEE_F64LE, 1, ndims);
-  hid_t dg = g->groups > 0 ? create_dataset(f, "/groups", H5T_STD_I64LE, 1, ndims) : 0;
-  WsErr err = dx < 0 || dy < 0 || dw < 0 || dg < 0
-                  ? ws_error_set(WS_ERR_RUNTIME, "%s: cannot create datasets", path)
-                  : WS_OK;
-  if (!err) err = ws_dataset_write_rows(f, dx, &part, n, mem, X);
-  if (!err) err = ws_dataset_write_rows(f, dy, &part, 1, mem, y);
-  /* The small vectors are the same on every rank: write them as one "row" from rank 0. */
-  WsPartition whole = ws_partition_rows(1, rank, size);
-  if (!err) err = ws_dataset_write_rows(f, dw, &whole, n, H5T_NATIVE_DOUBLE, w_true);
-  if (!err && g->groups > 0) err = ws_dataset_write_rows(f, dg, &whole, n, H5T_NATIVE_INT64, ids);
-  if (!err) err = ws_comm_agree(comm, write_attributes(f, g));
-  H5Dclose(dx);
-  H5Dclose(dy);
-  H5Dclose(dw);
-  if (dg > 0) H5Dclose(dg);
-  ws_h5file_close(&f);
+  if (!err) fill_rows(g, &part, w_true, X, y);
+  WsOutfile out;
+  if (!err) err = ws_outfile_begin_all(path, comm, &out);
+  if (!err) {
+    WsH5File *f = NULL;
+    WsErr local = ws_h5file_create(out.temp, comm, &f);
+    /* Messages name the file the user asked for, not its temporary. */
+    if (!local) snprintf(f->path, sizeof f->path, "%s", path);
+    if (!local) local = write_problem(f, path, g, &part, X, y, w_true, ids, rank, size);
+    local = ws_h5file_close_written(&f, local, path);
+    err = ws_outfile_finish_all(&out, local, comm);
+  }
   free(X);
   free(y);
   free(ids);

@@ -7,7 +7,10 @@
 #include "commands.h"
 #include "options.h"
 #include "wshare/design.h"
+#include "wshare/footprint.h"
 #include "wshare/h5small.h"
+#include "wshare/outfile.h"
+#include "wshare/paths.h"
 #include "wshare/reduce.h"
 #include "wshare/stats.h"
 
@@ -54,26 +57,36 @@ static WsErr read_model(const char *path, MPI_Comm comm, Model *m) {
   return err;
 }
 
+/* Collective: /y_pred (and rmse, r2 with targets) into a temporary renamed to path once
+ * every rank has written and closed it. */
 static WsErr write_predictions(const char *path, const WsDesign *des, const double *pred,
                                MPI_Comm comm, const double metrics[2], int have_y) {
+  WsOutfile out;
+  WS_CALL(ws_outfile_begin_all(path, comm, &out));
   WsH5File *f = NULL;
-  WS_CALL(ws_h5file_create(path, comm, &f));
+  WsErr err = ws_h5file_create(out.temp, comm, &f);
+  /* Messages name the file the user asked for, not its temporary. */
+  if (!err) snprintf(f->path, sizeof f->path, "%s", path);
   hsize_t dims[1] = {(hsize_t)des->part.rows};
-  hid_t space = H5Screate_simple(1, dims, NULL);
-  hid_t d = space < 0 ? H5I_INVALID_HID
-                      : H5Dcreate2(f->file, "/y_pred", H5T_IEEE_F64LE, space, H5P_DEFAULT,
-                                   H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5I_INVALID_HID, d = H5I_INVALID_HID;
+  /* Dataset creation is collective and fails alike everywhere; agree all the same. */
+  WS_H5_TRY(err, space = H5Screate_simple(1, dims, NULL), "%s: cannot create /y_pred", path);
+  WS_H5_TRY(err,
+            d = H5Dcreate2(f->file, "/y_pred", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT),
+            "%s: cannot create /y_pred", path);
   if (space >= 0) H5Sclose(space);
-  WsErr err = d < 0 ? ws_error_set(WS_ERR_RUNTIME, "%s: cannot create /y_pred", path) : WS_OK;
   err = ws_comm_agree(comm, err);
   if (!err) err = ws_dataset_write_rows(f, d, &des->part, 1, H5T_NATIVE_DOUBLE, pred);
-  if (d >= 0) H5Dclose(d);
+  if (d >= 0 && H5Dclose(d) < 0 && !err)
+    err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot write '%s'", path);
   if (!err && have_y) {
-    err = ws_comm_agree(comm, ws_h5small_attr_f64(f->file, "rmse", metrics[0]));
-    if (!err) err = ws_comm_agree(comm, ws_h5small_attr_f64(f->file, "r2", metrics[1]));
+    err = ws_h5small_attr_f64(f->file, "rmse", metrics[0]);
+    if (!err) err = ws_h5small_attr_f64(f->file, "r2", metrics[1]);
+    if (err) ws_error_prefix(err, path);
   }
-  ws_h5file_close(&f);
-  return err;
+  err = ws_h5file_close_written(&f, err, path);
+  return ws_outfile_finish_all(&out, err, comm);
 }
 
 /* Local: predictions for this rank's rows; sums[0] += sum of squared residuals. */
@@ -91,16 +104,41 @@ static void predict_rows(WsDesign *des, const Model *model, int have_y, double *
   }
 }
 
+/* Before any row is read (README "Errors and exit codes", the memory rule). */
+static WsErr check_memory(const WsH5File *data, const char *x_name, const Model *model,
+                          MPI_Comm comm) {
+  WsDatasetInfo xi;
+  /* A missing or ill-shaped X is reported by the reader, with its own message. */
+  if (ws_h5file_info(data, x_name, &xi) != WS_OK || xi.ndims != 2) return WS_OK;
+  int f32 = xi.type_class == H5T_FLOAT && xi.type_size == 4;
+  WsFootprintShape shape = {xi.dims[0], (int)xi.dims[1], model->degree, f32 ? 4 : 8,
+                            ws_dataset_can_map(data, x_name, f32 ? WS_DTYPE_F32 : WS_DTYPE_F64)};
+  WsMemBudget budget;
+  WS_CALL(ws_memcheck_budget(comm, &budget));
+  WsMemNeeds needs;
+  ws_memcheck_init(&needs, shape.rows);
+  ws_footprint_design(&needs, &shape);
+  ws_footprint_predict(&needs, &shape);
+  char context[WS_PATH_MAX + 16];
+  snprintf(context, sizeof context, "predict: %s", data->path);
+  return ws_memcheck_check(&needs, &budget, context, comm);
+}
+
 static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   WS_CALL(ws_options_require(o, "model"));
   WS_CALL(ws_options_require(o, "data"));
   WS_CALL(ws_options_require(o, "out"));
+  WS_CALL(ws_options_no_positional(o));
+  const WsPathInput inputs[] = {{"--model", ws_options_str(o, "model")},
+                                {"--data", ws_options_str(o, "data")}};
+  WS_CALL(ws_paths_check_output(comm, "predict", "--out", ws_options_str(o, "out"), inputs, 2));
   Model model = {0};
   WsH5File *data = NULL;
   WsDesign *des = NULL;
   double *pred = NULL;
   WsErr err = read_model(ws_options_str(o, "model"), comm, &model);
   if (!err) err = ws_h5file_open(ws_options_str(o, "data"), comm, &data);
+  if (!err) err = check_memory(data, ws_options_str(o, "X"), &model, comm);
   const char *y_name = ws_options_str(o, "y");
   if (!err && !y_name) y_name = ws_h5file_exists(data, "/y") ? "/y" : NULL;
   WsDesignSource src = {ws_options_str(o, "X"), y_name, model.degree};

@@ -12,7 +12,9 @@
 #include "run.h"
 #include "signals.h"
 #include "wshare/fingerprint.h"
+#include "wshare/footprint.h"
 #include "wshare/initial.h"
+#include "wshare/paths.h"
 #include "wshare/reduce.h"
 #include "wshare/result.h"
 #include "wshare/sharing_file.h"
@@ -76,23 +78,20 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   WS_CALL(ws_options_choice(o, "solver", solvers, &s));
   c->solver = solvers[s];
   c->step = 0.0;
-  if (strcmp(ws_options_str(o, "step"), "auto") != 0) {
-    WS_CALL(ws_options_double(o, "step", 0.0, &c->step));
-    WS_CHECK(c->step > 0.0, WS_ERR_INPUT,
-             "solve: invalid value '%s' for --step (expected auto or a positive number)",
-             ws_options_str(o, "step"));
-  }
+  if (strcmp(ws_options_str(o, "step"), "auto") != 0 &&
+      ws_options_positive(o, "step", &c->step) != WS_OK)
+    return ws_error_set(WS_ERR_INPUT,
+                        "solve: invalid value '%s' for --step (expected auto or a number > 0)",
+                        ws_options_str(o, "step"));
   WS_CALL(ws_options_double(o, "rtol", 0.0, &c->rtol));
   WS_CALL(ws_options_double(o, "atol", 0.0, &c->atol));
   WS_CALL(ws_options_int(o, "max-iter", 1, &c->run.max_iter));
   c->run.max_time = 0.0;
-  if (ws_options_str(o, "max-time"))
-    WS_CALL(ws_options_double(o, "max-time", 0.0, &c->run.max_time));
+  if (ws_options_str(o, "max-time")) WS_CALL(ws_options_positive(o, "max-time", &c->run.max_time));
   WS_CALL(ws_options_double(o, "ridge", 0.0, &c->ridge));
   c->intercept = ws_options_flag(o, "intercept");
   c->standardize = ws_options_flag(o, "standardize");
-  WS_CALL(ws_options_int(o, "poly-degree", 1, &c->degree));
-  WS_CHECK(c->degree <= 64, WS_ERR_INPUT, "solve: invalid value for --poly-degree (at most 64)");
+  WS_CALL(ws_options_int_range(o, "poly-degree", 1, 64, &c->degree));
   c->init = ws_options_str(o, "init");
   WS_CHECK(ws_initial_valid(c->init), WS_ERR_INPUT,
            "solve: invalid value '%s' for --init (expected zeros, uniform, normal or "
@@ -127,6 +126,8 @@ typedef struct {
   WsHistory *history;
   char fingerprint[WS_FINGERPRINT_MAX];
   double t_start;
+  WsMemBudget budget;
+  WsFootprintShape shape; /* rows 0: X's shape unknown, memory not checked */
 } SolveRun;
 
 /* The open data file when path names it too (one open per run), else path opened anew
@@ -169,11 +170,49 @@ static WsErr initial_theta(SolveRun *r, double *theta) {
   return err;
 }
 
+/* Before any row is read (README "Errors and exit codes", the memory rule): the rows, the
+ * sharing and an iterative solver's vectors must fit; a direct solver's needs depend on
+ * the tied columns and are checked once the sharing is known (check_solver_memory). */
+static WsErr check_memory(SolveRun *r) {
+  SolveConfig *c = &r->cfg;
+  WsDatasetInfo xi;
+  /* A missing or ill-shaped X is reported by the reader, with its own message. */
+  if (ws_h5file_info(r->data, c->x_name, &xi) != WS_OK || xi.ndims != 2) return WS_OK;
+  int f32 = xi.type_class == H5T_FLOAT && xi.type_size == 4;
+  r->shape =
+      (WsFootprintShape){xi.dims[0], (int)xi.dims[1], (int)c->degree, f32 ? 4 : 8,
+                         ws_dataset_can_map(r->data, c->x_name, f32 ? WS_DTYPE_F32 : WS_DTYPE_F64)};
+  WS_CALL(ws_memcheck_budget(r->comm, &r->budget));
+  WsMemNeeds needs;
+  ws_memcheck_init(&needs, r->shape.rows);
+  ws_footprint_design(&needs, &r->shape);
+  ws_footprint_sharing(&needs, &r->shape, c->sharing == WS_SHARING_MATRIX);
+  ws_footprint_iterative(&needs, &r->shape);
+  char context[WS_PATH_MAX + 16];
+  snprintf(context, sizeof context, "solve: %s", c->data);
+  return ws_memcheck_check(&needs, &r->budget, context, r->comm);
+}
+
+/* Once the solver is chosen: everything, its own buffers included. */
+static WsErr check_solver_memory(SolveRun *r) {
+  if (r->shape.rows == 0) return WS_OK;
+  const char *name = ws_solver_name(r->solver);
+  WsMemNeeds needs;
+  ws_memcheck_init(&needs, r->shape.rows);
+  ws_footprint_design(&needs, &r->shape);
+  ws_footprint_sharing(&needs, &r->shape, r->sh->kind == WS_SHARING_MATRIX);
+  ws_footprint_solver(&needs, &r->shape, name, r->sh->k, r->cfg.intercept, r->cfg.ridge > 0.0);
+  char context[WS_PATH_MAX + 64];
+  snprintf(context, sizeof context, "solve: %s with --solver %s", r->cfg.data, name);
+  return ws_memcheck_check(&needs, &r->budget, context, r->comm);
+}
+
 static WsErr setup(SolveRun *r) {
   SolveConfig *c = &r->cfg;
   double t0 = ws_timer_now();
   WS_CALL(ws_h5file_open(c->data, r->comm, &r->data));
   ws_timer_add(&r->timers, WS_TIME_READ, t0);
+  WS_CALL(check_memory(r));
   WsDesignSource src = {c->x_name, c->y_name, (int)c->degree};
   WS_CALL(ws_design_read(r->data, &src, &r->timers, &r->des));
   t0 = ws_timer_now();
@@ -265,8 +304,31 @@ static WsErr solve_direct(SolveRun *r, WsRunOutcome *outcome) {
   return WS_OK;
 }
 
+/* Before any data is read: outputs that would replace an input, or could not be written
+ * at the end, are refused now (README "Errors and exit codes"). */
+static WsErr check_paths(SolveRun *r) {
+  const SolveConfig *c = &r->cfg;
+  char init_path[WS_PATH_MAX] = "";
+  WsInitial init = {c->init, 0};
+  ws_initial_file(&init, init_path, sizeof init_path);
+  const char *restart =
+      c->run.restart && strcmp(c->run.restart, "auto") != 0 ? c->run.restart : NULL;
+  WsPathInput inputs[] = {{"--data", c->data},
+                          {"--sharing-file", c->sharing_file != c->data ? c->sharing_file : NULL},
+                          {"--init", init_path[0] ? init_path : NULL},
+                          {"--restart", restart}};
+  int n = (int)(sizeof inputs / sizeof *inputs);
+  WS_CALL(ws_paths_check_output(r->comm, "solve", "--out", c->out, inputs, n));
+  if (!c->run.ckpt_dir) return WS_OK;
+  /* The restart file belongs in the directory; the others must not be pruned from it. */
+  inputs[3] = (WsPathInput){"--out", c->out};
+  return ws_paths_check_checkpoint_dir(r->comm, "solve", "--checkpoint-dir", c->run.ckpt_dir,
+                                       inputs, n);
+}
+
 static WsErr solve(SolveRun *r) {
   SolveConfig *c = &r->cfg;
+  WS_CALL(check_paths(r));
   WS_CALL(setup(r));
   print_header(r);
   WsSolverOptions opt = {c->step, c->rtol, c->atol};
@@ -274,6 +336,7 @@ static WsErr solve(SolveRun *r) {
   if (ws_solver_reason(r->solver)[0])
     ws_report(&r->rep, "auto: chose %s (%s)\n", ws_solver_name(r->solver),
               ws_solver_reason(r->solver));
+  WS_CALL(check_solver_memory(r));
   WsProblemOptions po = {c->ridge, c->intercept, c->standardize, ws_solver_name(r->solver)};
   WS_CALL(ws_fingerprint_compute(r->des, r->sh, &po, r->comm, r->fingerprint));
   c->run.config = c->config;

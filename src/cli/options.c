@@ -78,6 +78,11 @@ static WsErr parse(WsOptions *o, const char *command, const WsOptionSpec *specs,
     } else {
       WS_CHECK(a + 1 < argc, WS_ERR_INPUT, "%s: option --%s needs a value (%s)", command,
                specs[i].name, specs[i].value);
+      /* "--out --quiet" is a forgotten value, not a file named --quiet (--out=--quiet is
+       * still possible). */
+      WS_CHECK(strncmp(argv[a + 1], "--", 2) != 0, WS_ERR_INPUT,
+               "%s: option --%s needs a value (%s), found option '%s'", command, specs[i].name,
+               specs[i].value, argv[a + 1]);
       o->value[i] = argv[++a];
     }
     st.from_cli[i] = 1;
@@ -151,28 +156,69 @@ int ws_options_flag(const WsOptions *o, const char *name) {
                strcmp(v, "on") == 0);
 }
 
-WsErr ws_options_double(const WsOptions *o, const char *name, double min, double *out) {
+/* The one parser of numeric values: finite, within [min, max] (strictly above min when
+ * open); what the message says is expected follows the bounds. */
+static WsErr parse_double(const WsOptions *o, const char *name, double min, int open, double max,
+                          double *out) {
   const char *v = ws_options_str(o, name);
   WS_CHECK(v, WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
   char *end;
   errno = 0;
   double x = strtod(v, &end);
-  WS_CHECK(end != v && *end == '\0' && errno == 0 && isfinite(x) && x >= min, WS_ERR_INPUT,
-           "%s: invalid value '%s' for --%s (expected a number >= %g)", o->command, v, name, min);
+  int ok = end != v && *end == '\0' && errno == 0 && isfinite(x) && (open ? x > min : x >= min) &&
+           x <= max;
+  char expected[96];
+  if (isfinite(max))
+    snprintf(expected, sizeof expected, "a number from %g to %g", min, max);
+  else
+    snprintf(expected, sizeof expected, "a number %s %g", open ? ">" : ">=", min);
+  WS_CHECK(ok, WS_ERR_INPUT, "%s: invalid value '%s' for --%s (expected %s)", o->command, v, name,
+           expected);
   *out = x;
   return WS_OK;
 }
 
-WsErr ws_options_int(const WsOptions *o, const char *name, int64_t min, int64_t *out) {
+WsErr ws_options_double(const WsOptions *o, const char *name, double min, double *out) {
+  return parse_double(o, name, min, 0, INFINITY, out);
+}
+
+WsErr ws_options_positive(const WsOptions *o, const char *name, double *out) {
+  return parse_double(o, name, 0.0, 1, INFINITY, out);
+}
+
+WsErr ws_options_double_range(const WsOptions *o, const char *name, double min, double max,
+                              double *out) {
+  return parse_double(o, name, min, 0, max, out);
+}
+
+WsErr ws_options_int_range(const WsOptions *o, const char *name, int64_t min, int64_t max,
+                           int64_t *out) {
   const char *v = ws_options_str(o, name);
   WS_CHECK(v, WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
   char *end;
   errno = 0;
   long long x = strtoll(v, &end, 10);
-  WS_CHECK(end != v && *end == '\0' && errno == 0 && x >= min, WS_ERR_INPUT,
-           "%s: invalid value '%s' for --%s (expected an integer >= %lld)", o->command, v, name,
-           (long long)min);
+  int ok = end != v && *end == '\0' && errno == 0 && x >= min && x <= max;
+  char expected[96];
+  if (max < INT64_MAX)
+    snprintf(expected, sizeof expected, "an integer from %lld to %lld", (long long)min,
+             (long long)max);
+  else
+    snprintf(expected, sizeof expected, "an integer >= %lld", (long long)min);
+  WS_CHECK(ok, WS_ERR_INPUT, "%s: invalid value '%s' for --%s (expected %s)", o->command, v, name,
+           expected);
   *out = x;
+  return WS_OK;
+}
+
+WsErr ws_options_int(const WsOptions *o, const char *name, int64_t min, int64_t *out) {
+  return ws_options_int_range(o, name, min, INT64_MAX, out);
+}
+
+WsErr ws_options_no_positional(const WsOptions *o) {
+  WS_CHECK(o->n_positional == 0, WS_ERR_INPUT,
+           "%s: unexpected argument '%s' (%s takes only options)", o->command, o->positional[0],
+           o->command);
   return WS_OK;
 }
 

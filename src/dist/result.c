@@ -3,7 +3,9 @@
 #include <hdf5.h>
 #include <stdlib.h>
 
+#include "wshare/h5file.h"
 #include "wshare/h5small.h"
+#include "wshare/outfile.h"
 
 static WsErr write_group_values(hid_t f, const WsResult *r) {
   const WsSharing *sh = r->sharing;
@@ -20,8 +22,10 @@ static WsErr write_group_values(hid_t f, const WsResult *r) {
 }
 
 static WsErr write_file(const char *path, const WsResult *r, int ranks) {
-  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot create result file '%s'", path);
+  WsOutfile out;
+  WS_CALL(ws_outfile_begin(path, NULL, &out));
+  hid_t f;
+  WS_CALL(ws_outfile_create_h5(&out, 1, &f));
   WsErr err = WS_OK;
   const WsHistory *h = r->history;
   int64_t hl = h ? h->len : 0;
@@ -61,9 +65,11 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5small_attr_i64(f, "fit_intercept", r->fit_intercept));
   TRY(ws_h5small_attr_str(f, "sharing", ws_sharing_kind_name(r->sharing->kind)));
 #undef TRY
-  if (H5Fclose(f) < 0 && !err) err = ws_error_set(WS_ERR_RUNTIME, "cannot close '%s'", path);
-  if (err) return ws_error_prefix(err, path);
-  return WS_OK;
+  if (err) ws_error_prefix(err, path);
+  err = ws_h5file_close_hid(f, err, path);
+  if (!err) err = ws_outfile_commit(&out);
+  if (err) ws_outfile_abandon(&out);
+  return err;
 }
 
 WsErr ws_result_write(const char *path, const WsResult *r, MPI_Comm comm) {

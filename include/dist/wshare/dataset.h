@@ -28,6 +28,9 @@ typedef struct {
  * then uses ws_dataset_read_rows. */
 WsErr ws_dataset_map_rows(const WsH5File *f, const char *name, const WsPartition *part,
                           int64_t cols, WsDtype dtype, WsRowMap *map, int *mapped);
+/* Local: 1 when ws_dataset_map_rows would map the dataset's rows (its storage allows it and
+ * WSHARE_IO does not forbid it); for estimating memory before any row is read. */
+int ws_dataset_can_map(const WsH5File *f, const char *name, WsDtype dtype);
 /* Local: releases a mapping (an empty one is ignored). */
 void ws_dataset_unmap_rows(WsRowMap *map);
 
