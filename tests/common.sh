@@ -32,8 +32,16 @@ fail() {
   exit 1
 }
 
+# snapshot: every file and directory under the work directory (but the logs of the last
+# run), each file with its checksum.
+snapshot() {
+  find . -mindepth 1 ! -name out.txt ! -name err.txt -printf '%y %p\n' | LC_ALL=C sort
+  find . -type f ! -name out.txt ! -name err.txt -print0 | LC_ALL=C sort -z | xargs -0 -r md5sum
+}
+
 # expect_error CODE MESSAGE ARGS...: wshare must exit CODE and print exactly one error line,
-# "wshare: MESSAGE" (the whole line), on stderr.  expect_error_like takes a bash pattern
+# "wshare: MESSAGE" (the whole line), on stderr, within run's time limit, and leave every
+# file here as it was (snapshot).  expect_error_like takes a bash pattern
 # instead, for lines that carry a number of the data's (a residual, a checksum).
 expect_error() {
   expect_error_as exact "$@"
@@ -44,8 +52,16 @@ expect_error_like() {
 expect_error_as() {
   local how=$1 code=$2 text=$3
   shift 3
-  local rc=0
+  local rc=0 before after
+  # A failed run changes nothing: every file here (the inputs, any earlier result) keeps its
+  # bytes, and no file or directory appears or disappears.
+  before=$(snapshot)
   run "$NRANKS" "$@" >out.txt 2>err.txt || rc=$?
+  after=$(snapshot)
+  [ "$before" = "$after" ] || {
+    diff <(echo "$before") <(echo "$after") >&2 || true
+    fail "files changed by a failed run: wshare $*"
+  }
   [ "$rc" = "$code" ] || { cat err.txt >&2; fail "exit $rc, expected $code: wshare $*"; }
   local lines
   lines=$(grep '^wshare: ' err.txt | grep -v '^wshare: warning: ' || true)

@@ -215,8 +215,10 @@ WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
   WsOptions *o = NULL;
+  /* Parsing is the same everywhere; only running out of memory could differ. */
   WS_CALL(
-      ws_options_create("gen", gen_specs, sizeof gen_specs / sizeof *gen_specs, argc, argv, 0, &o));
+      ws_comm_agree(comm, ws_options_create("gen", gen_specs, sizeof gen_specs / sizeof *gen_specs,
+                                            argc, argv, 0, &o)));
   GenParams g;
   WsErr err = WS_OK;
   if (o->help) {

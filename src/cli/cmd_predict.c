@@ -43,7 +43,13 @@ static WsErr read_model(const char *path, MPI_Comm comm, Model *m) {
   WsH5File *f = NULL;
   WS_CALL(ws_h5file_open(path, comm, &f));
   WsDatasetInfo info;
-  WsErr err = ws_comm_agree(comm, ws_h5file_info(f, "/w", &info));
+  WsErr err = ws_h5file_exists(f, "/w") ? WS_OK
+                                        : ws_error_set(WS_ERR_INPUT,
+                                                       "predict: --model '%s' is not a wshare "
+                                                       "result (it has no dataset /w)",
+                                                       path);
+  if (!err) err = ws_h5file_info(f, "/w", &info);
+  err = ws_comm_agree(comm, err);
   if (!err) {
     m->n = info.dims[0];
     m->w = ws_memory_calloc((size_t)m->n, sizeof *m->w);
@@ -179,8 +185,10 @@ WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
   int rank;
   MPI_Comm_rank(comm, &rank);
   WsOptions *o = NULL;
-  WS_CALL(ws_options_create("predict", predict_specs, sizeof predict_specs / sizeof *predict_specs,
-                            argc, argv, 0, &o));
+  /* Parsing is the same everywhere; only running out of memory could differ. */
+  WS_CALL(ws_comm_agree(comm, ws_options_create("predict", predict_specs,
+                                                sizeof predict_specs / sizeof *predict_specs, argc,
+                                                argv, 0, &o)));
   WsErr err = WS_OK;
   if (o->help) {
     if (rank == 0)

@@ -365,8 +365,10 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
   MPI_Comm_rank(comm, &r.rank);
   MPI_Comm_size(comm, &r.size);
   WsOptions *o = NULL;
-  WsErr err = ws_options_create("solve", solve_specs, sizeof solve_specs / sizeof *solve_specs,
-                                argc, argv, 1, &o);
+  /* Parsing is the same everywhere; only running out of memory could differ. */
+  WsErr err = ws_comm_agree(comm, ws_options_create("solve", solve_specs,
+                                                    sizeof solve_specs / sizeof *solve_specs, argc,
+                                                    argv, 1, &o));
   if (!err && o->help) {
     if (r.rank == 0) print_help(o);
     ws_options_destroy(&o);
@@ -375,6 +377,9 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
   if (!err) err = parse_config(o, &r.cfg);
   if (!err) {
     r.cfg.config = ws_options_effective(o);
+    err = ws_comm_agree_alloc(comm, r.cfg.config != NULL);
+  }
+  if (!err) {
     ws_report_init(&r.rep, comm, ws_options_flag(o, "quiet"), ws_options_flag(o, "monitor"));
     ws_comm_warn_silence(ws_options_flag(o, "quiet"));
     ws_report(&r.rep, "wshare %s\n%s", WSHARE_VERSION, r.cfg.config);

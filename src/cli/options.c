@@ -91,7 +91,8 @@ static WsErr parse(WsOptions *o, const char *command, const WsOptionSpec *specs,
     o->config_file = o->positional[0];
     int rc = ini_parse(o->config_file, on_ini_entry, &st);
     if (st.err) return st.err;
-    WS_CHECK(rc != -1, WS_ERR_INPUT, "%s: cannot open config file", o->config_file);
+    WS_CHECK(rc != -1, WS_ERR_INPUT, "cannot open config file '%s': %s", o->config_file,
+             strerror(errno));
     WS_CHECK(rc == 0, WS_ERR_INPUT, "%s: line %d: syntax error", o->config_file, rc);
     for (int p = 1; p < o->n_positional; p++)
       o->positional[p - 1] = o->positional[p];
@@ -248,7 +249,7 @@ char *ws_options_effective(const WsOptions *o) {
   size_t size = 64;
   for (int i = 0; i < o->count; i++)
     if (o->value[i]) size += strlen(o->specs[i].name) + strlen(o->value[i]) + 8;
-  char *text = malloc(size);
+  char *text = ws_memory_alloc(size); /* NULL: the message says how much */
   if (!text) return NULL;
   size_t used = (size_t)snprintf(text, size, "[%s]\n", o->command);
   for (int i = 0; i < o->count; i++)

@@ -15,7 +15,8 @@ static WsErr check_shapes(const WsH5File *f, const WsDesignSource *src, WsDatase
   WS_CHECK(xi->ndims == 2, WS_ERR_INPUT, "%s: dataset %s must be 2-D (rows x columns), found %d-D",
            f->path, src->x_name, xi->ndims);
   WS_CHECK(xi->type_class == H5T_FLOAT && (xi->type_size == 4 || xi->type_size == 8), WS_ERR_INPUT,
-           "%s: dataset %s must be float32 or float64", f->path, src->x_name);
+           "%s: dataset %s must be float32 or float64, found %s", f->path, src->x_name,
+           ws_h5file_type_name(xi->type_class, xi->type_size));
   WS_CHECK(xi->dims[1] > 0, WS_ERR_INPUT, "%s: dataset %s has no columns", f->path, src->x_name);
   WS_CHECK(xi->dims[0] > 0, WS_ERR_INPUT, "%s: dataset %s has no rows", f->path, src->x_name);
   if (!src->y_name) return WS_OK;
@@ -23,7 +24,8 @@ static WsErr check_shapes(const WsH5File *f, const WsDesignSource *src, WsDatase
   WS_CHECK(yi->ndims == 1 || (yi->ndims == 2 && yi->dims[1] == 1), WS_ERR_INPUT,
            "%s: dataset %s must be 1-D", f->path, src->y_name);
   WS_CHECK(yi->type_class == H5T_FLOAT || yi->type_class == H5T_INTEGER, WS_ERR_INPUT,
-           "%s: dataset %s must be numeric", f->path, src->y_name);
+           "%s: dataset %s must be numeric (integer or float), found %s", f->path, src->y_name,
+           ws_h5file_class_name(yi->type_class));
   WS_CHECK(yi->dims[0] == xi->dims[0], WS_ERR_INPUT, "%s: %s has %lld rows but %s has %lld",
            f->path, src->x_name, (long long)xi->dims[0], src->y_name, (long long)yi->dims[0]);
   return WS_OK;

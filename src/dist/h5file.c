@@ -66,6 +66,28 @@ WsErr ws_h5file_failed(const char *file, int line, const char *func, const char 
   return err;
 }
 
+const char *ws_h5file_type_name(H5T_class_t type_class, size_t size) {
+  static const char *const floats[] = {"float16", "float32", "float64", "float128"};
+  static const char *const ints[] = {"int8", "int16", "int32", "int64"};
+  int log2 = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : size == 8 ? 3 : size == 16 ? 4 : -1;
+  if (type_class == H5T_FLOAT && log2 >= 1 && log2 <= 4) return floats[log2 - 1];
+  if (type_class == H5T_INTEGER && log2 >= 0 && log2 <= 3) return ints[log2];
+  switch (type_class) {
+  case H5T_STRING:
+    return "a string type";
+  case H5T_COMPOUND:
+    return "a compound type";
+  case H5T_ENUM:
+    return "an enum type";
+  case H5T_ARRAY:
+    return "an array type";
+  case H5T_VLEN:
+    return "a variable-length type";
+  default:
+    return ws_h5file_class_name(type_class);
+  }
+}
+
 const char *ws_h5file_class_name(H5T_class_t type_class) {
   switch (type_class) {
   case H5T_INTEGER:
@@ -131,20 +153,30 @@ static WsErr file_alloc(const char *path, MPI_Comm comm, WsH5File **out) {
   return WS_OK;
 }
 
+/* Local: why path cannot be opened as an HDF5 file before HDF5 is asked, if it cannot. */
+static WsErr check_readable(const char *path) {
+  struct stat st;
+  WS_CHECK(access(path, R_OK) == 0, WS_ERR_INPUT, "cannot open file '%s': %s", path,
+           strerror(errno));
+  WS_CHECK(stat(path, &st) != 0 || !S_ISDIR(st.st_mode), WS_ERR_INPUT,
+           "cannot open file '%s': is a directory (expected an HDF5 file)", path);
+  WS_CHECK(H5Fis_hdf5(path) > 0, WS_ERR_INPUT, "cannot open file '%s': not an HDF5 file", path);
+  return WS_OK;
+}
+
+WsErr ws_h5file_open_local(const char *path, hid_t *file) {
+  *file = H5I_INVALID_HID;
+  WS_CALL(check_readable(path));
+  *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  return *file < 0 ? open_failed(path) : WS_OK;
+}
+
 WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **out) {
   *out = NULL;
-  WsErr err = WS_OK;
-  struct stat st;
-  if (access(path, R_OK) != 0)
-    err = ws_error_set(WS_ERR_INPUT, "cannot open file '%s': %s", path, strerror(errno));
-  else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-    err = ws_error_set(WS_ERR_INPUT,
-                       "cannot open file '%s': is a directory (expected an HDF5 file)", path);
-  else if (H5Fis_hdf5(path) <= 0)
-    err = ws_error_set(WS_ERR_INPUT, "cannot open file '%s': not an HDF5 file", path);
-  WS_CALL(ws_comm_agree(comm, err));
+  WS_CALL(ws_comm_agree(comm, check_readable(path)));
   WsH5File *f = NULL;
   WS_CALL(file_alloc(path, comm, &f));
+  WsErr err = WS_OK;
   hid_t fapl = mpio_fapl(comm);
   if (fapl < 0) {
     err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot set up MPI-IO to open '%s'", path);

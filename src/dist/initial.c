@@ -39,7 +39,7 @@ WsErr ws_initial_weights(const WsInitial *init, const WsH5File *file, int n, MPI
   WsErr err = ws_h5file_info(file, name, &info);
   if (!err && (info.ndims != 1 || info.dims[0] != n))
     err = ws_error_set(WS_ERR_INPUT, "%s: %s must have %d values for --init, found %lld",
-                       file->path, name, n, (long long)(info.dims[0] * info.dims[1]));
+                       file->path, name, n, (long long)info.count);
   WS_CALL(ws_comm_agree(comm, err));
   return ws_h5file_read_f64(file, name, n, w);
 }

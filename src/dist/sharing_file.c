@@ -19,16 +19,16 @@ static WsErr check_dataset(const WsH5File *f, const char *name, int groups, cons
   if (groups) {
     WS_CHECK(info.type_class == H5T_INTEGER, WS_ERR_INPUT,
              "%s: %s must be an integer dataset (found %s)", f->path, name,
-             info.type_class == H5T_FLOAT ? "float" : "a non-numeric type");
+             ws_h5file_class_name(info.type_class));
     WS_CHECK(info.ndims == 1 && info.dims[0] == n, WS_ERR_INPUT,
              "%s: %s has %lld entries, expected %d (one per model column: %d columns of %s x "
              "poly degree %d)",
-             f->path, name, (long long)(info.dims[0] * info.dims[1]), n, des->n_raw, des->x_name,
-             des->degree);
+             f->path, name, (long long)info.count, n, des->n_raw, des->x_name, des->degree);
     return WS_OK;
   }
   WS_CHECK(info.type_class == H5T_FLOAT || info.type_class == H5T_INTEGER, WS_ERR_INPUT,
-           "%s: %s must be numeric", f->path, name);
+           "%s: %s must be numeric (integer or float), found %s", f->path, name,
+           ws_h5file_class_name(info.type_class));
   WS_CHECK(info.ndims == 2 && info.dims[0] == n && info.dims[1] == n, WS_ERR_INPUT,
            "%s: %s must be %d x %d (one row and column per model column), found %lld x %lld",
            f->path, name, n, n, (long long)info.dims[0],

@@ -48,11 +48,17 @@ WsErr ws_h5file_failed(const char *file, int line, const char *func, const char 
 void ws_h5file_reason(char *text, size_t size);
 /* Local: "float", "integer", "string", "compound", ... for messages. */
 const char *ws_h5file_class_name(H5T_class_t type_class);
+/* Local: "float32", "int8", ... for numbers, "a string type", "a compound type", ... */
+const char *ws_h5file_type_name(H5T_class_t type_class, size_t size);
 
 /* Collective: opens an existing file read-only; a missing or non-HDF5 file is an input
  * error naming it. */
 WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **f);
-/* Collective: creates (truncates) a file. */
+/* Local: opens an existing file read-only on this rank alone, with the same checks and
+ * messages. */
+WsErr ws_h5file_open_local(const char *path, hid_t *file);
+/* Collective: creates a file that does not exist yet (wshare writes temporaries only,
+ * wshare/outfile.h). */
 WsErr ws_h5file_create(const char *path, MPI_Comm comm, WsH5File **f);
 /* Collective: closes the file (NULL is ignored) and sets *f to NULL, for cleanup paths. */
 void ws_h5file_close(WsH5File **f);
