@@ -8,6 +8,8 @@ set -euo pipefail
 : "${MPIEXEC_NUMPROC_FLAG:=-n}" "${MPIEXEC_PREFLAGS:=}" "${MPIEXEC_POSTFLAGS:=}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
+# mpirun's kill sequence after a non-zero exit waits ~2 s per run otherwise (CMakeLists.txt).
+export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout-0}
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 

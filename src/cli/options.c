@@ -59,8 +59,8 @@ static WsErr parse(WsOptions *o, const char *command, const WsOptionSpec *specs,
       return WS_OK;
     }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-      WS_CHECK(o->n_positional < WS_MAX_POSITIONAL, WS_ERR_INPUT, "%s: unexpected argument '%s'",
-               command, arg);
+      WS_CHECK(o->n_positional < WS_MAX_POSITIONAL, WS_ERR_INPUT,
+               "%s: unexpected argument '%s' (too many)", command, arg);
       o->positional[o->n_positional++] = arg;
       continue;
     }
@@ -98,8 +98,9 @@ static WsErr parse(WsOptions *o, const char *command, const WsOptionSpec *specs,
       o->positional[p - 1] = o->positional[p];
     o->n_positional--;
   }
-  WS_CHECK(o->n_positional == 0 || !allow_config, WS_ERR_INPUT, "%s: unexpected argument '%s'",
-           command, o->positional[0]);
+  WS_CHECK(o->n_positional == 0 || !allow_config, WS_ERR_INPUT,
+           "%s: unexpected argument '%s' (only one CONFIG.ini may be given)", command,
+           o->positional[0]);
   return WS_OK;
 }
 
