@@ -1,5 +1,6 @@
 # Sourced by the test scripts.  Environment (set by tests/CMakeLists.txt):
 #   WSHARE   the binary;  NRANKS  ranks for this instance;  WORK  a scratch directory
+#   WSHARE_VALGRIND=1  run every wshare under valgrind memcheck (see run)
 #   MPIEXEC, MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS, MPIEXEC_POSTFLAGS  the launcher (FindMPI)
 #   PYTHON   a python3 with numpy and h5py
 # Tests print nothing on success; a failure prints one FAIL line (and what led to it).
@@ -22,11 +23,18 @@ launch() {
 }
 
 # run N ARGS...: wshare on N ranks, bounded in time so a hang fails instead of blocking.
+# With WSHARE_VALGRIND=1 every rank runs under valgrind memcheck (exit 99 on any error it
+# finds, Open MPI's own noise suppressed by tests/openmpi.supp), with a longer bound.
 run() {
   local n=$1
   shift
-  timeout -k 5 120 "$MPIEXEC" $MPIEXEC_NUMPROC_FLAG "$n" $MPIEXEC_PREFLAGS "$WSHARE" "$@" \
-    $MPIEXEC_POSTFLAGS
+  local wrap=() limit=120
+  if [ "${WSHARE_VALGRIND:-0}" = 1 ]; then
+    wrap=(valgrind -q --error-exitcode=99 --leak-check=no --suppressions="$TESTS_DIR/openmpi.supp")
+    limit=600
+  fi
+  timeout -k 5 "$limit" "$MPIEXEC" $MPIEXEC_NUMPROC_FLAG "$n" $MPIEXEC_PREFLAGS "${wrap[@]}" \
+    "$WSHARE" "$@" $MPIEXEC_POSTFLAGS
 }
 
 fail() {

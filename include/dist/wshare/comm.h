@@ -3,7 +3,7 @@
  *
  * A condition that only some ranks can see (a NaN in one rank's rows, a failed
  * allocation) is agreed on with one reduction before anyone acts, so that every rank
- * leaves together and rank 0 prints one line (README "Exit codes and errors"). */
+ * leaves together and rank 0 prints one line (README "Errors and exit codes"). */
 #ifndef WSHARE_COMM_H
 #define WSHARE_COMM_H
 
