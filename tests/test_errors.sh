@@ -156,6 +156,17 @@ WSHARE_MEMORY_LIMIT=$LIMIT run "$NRANKS" solve --data mem.h5 --solver cg --out r
 [ "$(grep -c "^wshare: warning: solve: mem.h5: the rows of X mapped from the file" err.txt)" = 1 ] ||
   { cat err.txt >&2; fail "no single warning about mapped rows beyond the limit"; }
 rm -f r.h5
+# gen holds its whole block of X before writing it.
+GEN_LINE=$(py "import math
+m, n, limit, p = 100000, 10, 4000000, $NRANKS
+need = lambda q: (n * 8 + 8) * math.ceil(m / q) + 3 * n * 8
+budget = limit // p
+fit = next(q for q in range(1, m + 1) if need(q) <= budget)
+print('gen: g.h5: too large for memory: %d bytes needed per rank (X rows %d, y %d, weights and ids %d), '
+      '%d available per rank (%d on the node, shared by %d rank%s); %d ranks or more would fit, at %d per node' % (
+      need(p), n * 8 * math.ceil(m / p), 8 * math.ceil(m / p), 3 * n * 8, budget, limit, p,
+      '' if p == 1 else 's', fit, p))")
+WSHARE_MEMORY_LIMIT=4000000 expect_error 2 "$GEN_LINE" gen --out g.h5 --rows 100000 --cols 10
 # A replicated Gram matrix larger than a rank may have: no rank count helps.
 py "f = h5py.File('wide.h5', 'w'); f['X'] = np.ones((20, 1500)); f['y'] = np.ones(20)"
 GRAM=$(py "k = 1500; slab = min(4096, max(64, (1 << 22) // k))
