@@ -48,10 +48,11 @@ WsErr ws_outfile_begin_all(const char *final, MPI_Comm comm, WsOutfile *o) {
 WsErr ws_outfile_create_h5(const WsOutfile *o, int exclusive, hid_t *file) {
   *file = H5Fcreate(o->temp, exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (*file >= 0) return WS_OK;
+  int taken = exclusive && errno == EEXIST;
   WsErr err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot write '%s'", o->shown);
   /* A create that failed half-way may have made the file; an exclusive one that found the
    * name taken did not, and what it found is left alone. */
-  if (!exclusive || errno != EEXIST) ws_outfile_abandon(o);
+  if (!taken) ws_outfile_abandon(o);
   return err;
 }
 
