@@ -1,5 +1,6 @@
 # Sourced by the test scripts.  Environment (set by tests/CMakeLists.txt):
 #   WSHARE   the binary;  NRANKS  ranks for this instance;  WORK  a scratch directory
+#   WSHARE_VALGRIND=1  run every wshare under valgrind memcheck (see run)
 #   MPIEXEC, MPIEXEC_NUMPROC_FLAG, MPIEXEC_PREFLAGS, MPIEXEC_POSTFLAGS  the launcher (FindMPI)
 #   PYTHON   a python3 with numpy and h5py
 # Tests print nothing on success; a failure prints one FAIL line (and what led to it).
@@ -8,6 +9,8 @@ set -euo pipefail
 : "${MPIEXEC_NUMPROC_FLAG:=-n}" "${MPIEXEC_PREFLAGS:=}" "${MPIEXEC_POSTFLAGS:=}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
+# mpirun's kill sequence after a non-zero exit waits ~2 s per run otherwise (CMakeLists.txt).
+export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout-0}
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
 
@@ -20,11 +23,18 @@ launch() {
 }
 
 # run N ARGS...: wshare on N ranks, bounded in time so a hang fails instead of blocking.
+# With WSHARE_VALGRIND=1 every rank runs under valgrind memcheck (exit 99 on any error it
+# finds, Open MPI's own noise suppressed by tests/openmpi.supp), with a longer bound.
 run() {
   local n=$1
   shift
-  timeout -k 5 120 "$MPIEXEC" $MPIEXEC_NUMPROC_FLAG "$n" $MPIEXEC_PREFLAGS "$WSHARE" "$@" \
-    $MPIEXEC_POSTFLAGS
+  local wrap=() limit=120
+  if [ "${WSHARE_VALGRIND:-0}" = 1 ]; then
+    wrap=(valgrind -q --error-exitcode=99 --leak-check=no --suppressions="$TESTS_DIR/openmpi.supp")
+    limit=600
+  fi
+  timeout -k 5 "$limit" "$MPIEXEC" $MPIEXEC_NUMPROC_FLAG "$n" $MPIEXEC_PREFLAGS "${wrap[@]}" \
+    "$WSHARE" "$@" $MPIEXEC_POSTFLAGS
 }
 
 fail() {
@@ -32,8 +42,16 @@ fail() {
   exit 1
 }
 
+# snapshot: every file and directory under the work directory (but the logs of the last
+# run), each file with its checksum.
+snapshot() {
+  find . -mindepth 1 ! -name out.txt ! -name err.txt -printf '%y %p\n' | LC_ALL=C sort
+  find . -type f ! -name out.txt ! -name err.txt -print0 | LC_ALL=C sort -z | xargs -0 -r md5sum
+}
+
 # expect_error CODE MESSAGE ARGS...: wshare must exit CODE and print exactly one error line,
-# "wshare: MESSAGE" (the whole line), on stderr.  expect_error_like takes a bash pattern
+# "wshare: MESSAGE" (the whole line), on stderr, within run's time limit, and leave every
+# file here as it was (snapshot).  expect_error_like takes a bash pattern
 # instead, for lines that carry a number of the data's (a residual, a checksum).
 expect_error() {
   expect_error_as exact "$@"
@@ -44,8 +62,16 @@ expect_error_like() {
 expect_error_as() {
   local how=$1 code=$2 text=$3
   shift 3
-  local rc=0
+  local rc=0 before after
+  # A failed run changes nothing: every file here (the inputs, any earlier result) keeps its
+  # bytes, and no file or directory appears or disappears.
+  before=$(snapshot)
   run "$NRANKS" "$@" >out.txt 2>err.txt || rc=$?
+  after=$(snapshot)
+  [ "$before" = "$after" ] || {
+    diff <(echo "$before") <(echo "$after") >&2 || true
+    fail "files changed by a failed run: wshare $*"
+  }
   [ "$rc" = "$code" ] || { cat err.txt >&2; fail "exit $rc, expected $code: wshare $*"; }
   local lines
   lines=$(grep '^wshare: ' err.txt | grep -v '^wshare: warning: ' || true)

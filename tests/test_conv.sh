@@ -4,7 +4,6 @@
 # `wshare gen --pattern` with several outputs, n x q ties and fixed zeros, and its kernel
 # and per-output intercepts equal numpy's least-squares solution of the same problem
 # written the convolution way (im2col, tests/conv_reference.py), to 1e-8.
-# Needs several outputs and group id -2 in the solvers: registered DISABLED until then.
 source "$(dirname "$0")/common.sh"
 ref() { "$PYTHON" "$TESTS_DIR/conv_reference.py" "$@"; }
 run 2 gen --out conv1d.h5 --rows 600 --pattern conv1d --cols 24 --channels 2 --filters 4 \

@@ -50,7 +50,7 @@ check w-static.txt
 export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
 [ "$(pkg-config --modversion wshare)" = "$("$WSHARE" --version | cut -d' ' -f2)" ] || fail "wshare.pc version"
 # shellcheck disable=SC2046 # the flags are word lists
-cc -std=c11 -o consumer-pc "$CONSUMER/consumer.c" $(pkg-config --cflags --libs wshare) \
+cc -std=c11 -o consumer-pc "$CONSUMER/consumer.c" $(pkg-config --cflags --libs wshare) -lm \
   -Wl,-rpath,"$(pkg-config --variable=libdir wshare)" 2>pc.log || { cat pc.log >&2; fail "build with pkg-config"; }
 launch "$NRANKS" ./consumer-pc data.h5 r-pc.h5 cholesky >w-pc.txt || fail "consumer (pkg-config)"
 check w-pc.txt

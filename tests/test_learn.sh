@@ -76,7 +76,7 @@ if run "$NRANKS" solve --data p.h5 --sharing-file rs.h5 --intercept --out again.
   py "a, b = h5py.File('rs.h5'), h5py.File('again.h5')
 sys.exit(0 if abs(a['w'][:] - b['w'][:]).max() <= 1e-12 * abs(a['w'][:]).max() else 1)" ||
     fail "start: --sharing-file with -2 does not reproduce"
-  WSHARE_MEMORY_LIMIT=100000 run "$NRANKS" solve --data p.h5 --sharing learn \
+  WSHARE_MEMORY_LIMIT=480000 run "$NRANKS" solve --data p.h5 --sharing learn \
     --sharing-dataset /start --intercept --out rsp.h5 --quiet
   py "a, b = h5py.File('rs.h5'), h5py.File('rsp.h5')
 assert (a['groups'][:] == b['groups'][:]).all()
@@ -102,8 +102,10 @@ run "$NRANKS" solve --data p.h5 --sharing learn --learn-max-groups 8 --intercept
   --out rr.h5 --quiet
 check tied p.h5 rr.h5 rr.h5:/groups --intercept --ridge 0.01 || fail "--ridge: not the ridge fit"
 
-# 7. Without room for the Gram matrix: cg free fit, one pass per K; the same answer.
-WSHARE_MEMORY_LIMIT=100000 run "$NRANKS" solve --data p.h5 --sharing learn --intercept \
+# 7. Without room for the Gram matrix: cg free fit, one pass per K; the same answer.  The
+#    limit (480 000 bytes) leaves room for the run itself at 1, 2 and 4 ranks (the memory
+#    check, README "Errors and exit codes"), but not for twice the 3 x 101 x 101 Gram buffers.
+WSHARE_MEMORY_LIMIT=480000 run "$NRANKS" solve --data p.h5 --sharing learn --intercept \
   --learn-max-groups 8 --out rp.h5 >out.txt
 grep -q "free fit by cg, one pass per K" out.txt || fail "passes route not taken"
 py "a, b = h5py.File('r.h5'), h5py.File('rp.h5')
@@ -142,5 +144,5 @@ expect_error 2 "solve: --learn-zero applies only to --sharing learn" \
   solve --data p.h5 --learn-zero
 expect_error 2 "solve: --sharing learn chooses its own fits; --solver must be auto" \
   solve --data p.h5 --sharing learn --solver cg
-WSHARE_MEMORY_LIMIT=100000 expect_error_like 2 "solve: --learn-criterion holdout needs the tied Gram matrix in memory (* MiB, * MiB available); use bic" \
+WSHARE_MEMORY_LIMIT=480000 expect_error_like 2 "solve: --learn-criterion holdout needs the tied Gram matrix in memory (* MiB, * MiB available); use bic" \
   solve --data p.h5 --sharing learn --learn-criterion holdout

@@ -51,12 +51,16 @@ same full.h5 resumed.h5 "gd after SIGUSR1"
 # checkpoints (--checkpoint-seconds) are pruned to --checkpoint-keep; the resume matches.
 rm -rf ck
 rc=0
-run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --quiet --max-time 0.3 \
+run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --quiet --max-time 1 \
   --checkpoint-dir ck --checkpoint-every 10 --checkpoint-keep 3 --out part.h5 || rc=$?
 [ "$rc" = 3 ] || fail "--max-time: exit $rc, expected 3"
 py "a = h5py.File('part.h5').attrs; assert a['stop_reason'] in ('max-time', b'max-time')" ||
   fail "--max-time: stop_reason"
-[ "$(ls ck/ckpt-*.h5 | wc -l)" = 3 ] || fail "expected --checkpoint-keep 3 checkpoints: $(ls ck)"
+# Checkpoints at 10, 20, ... below the last iteration and one at the stop, kept to 3: how
+# many iterations fit in the time depends on the machine (a loaded one, a sanitizer build).
+kept=$(py "it = int(h5py.File('part.h5').attrs['iterations']); print(min(3, (it - 1) // 10 + 1))")
+[ "$(ls ck/ckpt-*.h5 | wc -l)" = "$kept" ] ||
+  fail "expected $kept checkpoints (--checkpoint-keep 3): $(ls ck)"
 run "$NRANKS" solve --data big.h5 --solver gd --rtol 1e-9 --checkpoint-dir ck --restart auto \
   --quiet --out resumed.h5
 same full.h5 resumed.h5 "gd after --max-time"

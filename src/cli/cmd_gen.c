@@ -13,7 +13,10 @@
 #include "help.h"
 #include "wshare/conv.h"
 #include "wshare/dataset.h"
+#include "wshare/footprint.h"
 #include "wshare/h5small.h"
+#include "wshare/outfile.h"
+#include "wshare/paths.h"
 #include "wshare/rng.h"
 
 enum { STREAM_X = 1, STREAM_NOISE, STREAM_W, STREAM_SHUFFLE, STREAM_BIAS };
@@ -134,13 +137,13 @@ static WsErr parse_conv(const WsOptions *o, GenParams *g) {
 }
 
 static WsErr parse(const WsOptions *o, GenParams *g) {
+  WS_CALL(ws_options_no_positional(o));
   WS_CALL(ws_options_require(o, "out"));
   WS_CALL(ws_options_int(o, "rows", 1, &g->rows));
-  WS_CALL(ws_options_int(o, "cols", 1, &g->cols));
+  WS_CALL(ws_options_int_range(o, "cols", 1, INT32_MAX, &g->cols));
   g->groups = 0;
   if (ws_options_str(o, "groups")) WS_CALL(ws_options_int(o, "groups", 1, &g->groups));
-  WS_CALL(ws_options_double(o, "unshared", 0.0, &g->unshared));
-  WS_CHECK(g->unshared <= 1.0, WS_ERR_INPUT, "gen: invalid value for --unshared (at most 1)");
+  WS_CALL(ws_options_double_range(o, "unshared", 0.0, 1.0, &g->unshared));
   WS_CALL(ws_options_double(o, "noise", 0.0, &g->noise));
   WS_CALL(ws_options_int(o, "seed", 0, &g->seed));
   static const char *const dtypes[] = {"f64", "f32", NULL};
@@ -150,17 +153,21 @@ static WsErr parse(const WsOptions *o, GenParams *g) {
   return parse_conv(o, g);
 }
 
-static hid_t create_dataset(const WsH5File *f, const char *name, hid_t type, int nd,
-                            const hsize_t *dims) {
+/* Collective: a contiguous dataset of f (it fails alike on every rank). */
+static WsErr create_dataset(const WsH5File *f, const char *what, const char *name, hid_t type,
+                            int nd, const hsize_t *dims, hid_t *d) {
+  *d = H5I_INVALID_HID;
   hid_t space = H5Screate_simple(nd, dims, NULL);
-  hid_t d = H5Dcreate2(f->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  WS_H5(space, "%s: cannot create dataset %s", what, name);
+  *d = H5Dcreate2(f->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Sclose(space);
-  return d;
+  WS_H5(*d, "%s: cannot create dataset %s", what, name);
+  return WS_OK;
 }
 
 /* Rows of X and y for this rank, in the storage type. */
-static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double *w_true, void *X,
-                       void *y) {
+static void fill_rows(const GenParams *g, const WsPartition *part, const double *w_true, void *X,
+                      void *y) {
   int64_t n = g->cols;
   for (int64_t i = 0; i < part->count; i++) {
     uint64_t row = (uint64_t)(part->start + i);
@@ -181,79 +188,133 @@ static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double
     else
       ((double *)y)[i] = v;
   }
-  return WS_OK;
 }
 
 static WsErr write_attributes(const WsH5File *f, const GenParams *g) {
-  /* Attribute writes are collective in parallel HDF5: every rank writes the same values. */
+  /* Attribute writes are collective in parallel HDF5: every rank makes every call, with
+   * the same values, even after a failure. */
   static const char *const patterns[] = {"random", "conv1d", "conv2d"};
-  WS_CALL(ws_h5small_attr_i64(f->file, "rows", g->rows));
-  WS_CALL(ws_h5small_attr_i64(f->file, "cols", g->cols));
-  WS_CALL(ws_h5small_attr_f64(f->file, "noise", g->noise));
-  WS_CALL(ws_h5small_attr_i64(f->file, "seed", g->seed));
-  WS_CALL(ws_h5small_attr_str(f->file, "dtype", g->f32 ? "f32" : "f64"));
-  WS_CALL(ws_h5small_attr_str(f->file, "generator", "wshare gen " WSHARE_VERSION));
-  WS_CALL(ws_h5small_attr_str(f->file, "pattern", patterns[g->pattern]));
+  WsErr err = WS_OK;
+#define TRY(x)                                                                                     \
+  if (!err) err = (x)
+  TRY(ws_h5small_attr_i64(f->file, "rows", g->rows));
+  TRY(ws_h5small_attr_i64(f->file, "cols", g->cols));
+  TRY(ws_h5small_attr_f64(f->file, "noise", g->noise));
+  TRY(ws_h5small_attr_i64(f->file, "seed", g->seed));
+  TRY(ws_h5small_attr_str(f->file, "dtype", g->f32 ? "f32" : "f64"));
+  TRY(ws_h5small_attr_str(f->file, "generator", "wshare gen " WSHARE_VERSION));
+  TRY(ws_h5small_attr_str(f->file, "pattern", patterns[g->pattern]));
   if (g->pattern == PATTERN_RANDOM) {
-    WS_CALL(ws_h5small_attr_i64(f->file, "groups", g->groups));
-    return ws_h5small_attr_f64(f->file, "unshared", g->unshared);
+    TRY(ws_h5small_attr_i64(f->file, "groups", g->groups));
+    TRY(ws_h5small_attr_f64(f->file, "unshared", g->unshared));
+  } else {
+    const WsConv *cv = &g->conv;
+    const char *names[] = {"channels",      "height",       "width",         "filters",
+                           "kernel_height", "kernel_width", "stride",        "outputs",
+                           "out_height",    "out_width",    "kernel_entries"};
+    int64_t values[] = {cv->channels, cv->height, cv->width, cv->filters, cv->kh,     cv->kw,
+                        cv->stride,   cv->q,      cv->out_h, cv->out_w,   cv->entries};
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++)
+      TRY(ws_h5small_attr_i64(f->file, names[i], values[i]));
   }
-  const WsConv *cv = &g->conv;
-  const char *names[] = {"channels",      "height",       "width",         "filters",
-                         "kernel_height", "kernel_width", "stride",        "outputs",
-                         "out_height",    "out_width",    "kernel_entries"};
-  int64_t values[] = {cv->channels, cv->height, cv->width, cv->filters, cv->kh,     cv->kw,
-                      cv->stride,   cv->q,      cv->out_h, cv->out_w,   cv->entries};
-  for (size_t i = 0; i < sizeof values / sizeof *values; i++)
-    WS_CALL(ws_h5small_attr_i64(f->file, names[i], values[i]));
-  return WS_OK;
+#undef TRY
+  return err;
+}
+
+/* One dataset of the problem: its shape, type, and this rank's rows of it. */
+typedef struct {
+  const char *name;
+  hid_t type, mem;
+  int nd;
+  hsize_t dims[2];
+  const WsPartition *part; /* the rows this rank writes, cols values each */
+  int64_t cols;
+  const void *rows;
+} GenDataset;
+
+/* Collective: the datasets, then the attributes, into the open file f. */
+static WsErr write_problem(const WsH5File *f, const char *path, const GenParams *g,
+                           const GenDataset *sets, int count) {
+  hid_t d[8];
+  WsErr err = WS_OK;
+  for (int i = 0; i < count; i++)
+    d[i] = H5I_INVALID_HID;
+  for (int i = 0; i < count && !err; i++)
+    err = create_dataset(f, path, sets[i].name, sets[i].type, sets[i].nd, sets[i].dims, &d[i]);
+  err = ws_comm_agree(f->comm, err);
+  for (int i = 0; i < count && !err; i++)
+    err = ws_dataset_write_rows(f, d[i], sets[i].part, sets[i].cols, sets[i].mem, sets[i].rows);
+  if (!err) err = ws_comm_agree(f->comm, write_attributes(f, g));
+  for (int i = 0; i < count; i++)
+    if (d[i] >= 0 && H5Dclose(d[i]) < 0 && !err)
+      err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot write '%s'", path);
+  return ws_comm_agree(f->comm, err);
+}
+
+/* Collective: the problem written to a temporary name and renamed into place, so a failed
+ * gen leaves an earlier file of this name intact. */
+static WsErr write_file(MPI_Comm comm, const char *path, const GenParams *g, const GenDataset *sets,
+                        int count) {
+  WsOutfile out;
+  WS_CALL(ws_outfile_begin_all(path, comm, &out));
+  WsH5File *f = NULL;
+  WsErr local = ws_h5file_create(out.temp, comm, &f);
+  /* Messages name the file the user asked for, not its temporary. */
+  if (!local) snprintf(f->path, sizeof f->path, "%s", path);
+  if (!local) local = write_problem(f, path, g, sets, count);
+  local = ws_h5file_close_written(&f, local, path);
+  return ws_outfile_finish_all(&out, local, comm);
+}
+
+/* Collective: refuses an output that names no writable place, or a problem too large for
+ * the ranks' memory, before anything is generated. */
+static WsErr check_output(MPI_Comm comm, const GenParams *g, const char *path, int64_t n, int q) {
+  /* gen reads nothing, so replacing an earlier file of this name is its job. */
+  WS_CALL(ws_paths_check_output(comm, "gen", "--out", path, NULL, 0));
+  WsFootprintShape shape = {
+      .rows = g->rows, .n_raw = (int)n, .n = (int)n, .q = q, .x_bytes = g->f32 ? 4 : 8};
+  WsMemBudget budget;
+  WS_CALL(ws_memcheck_budget(comm, &budget));
+  WsMemNeeds needs;
+  ws_memcheck_init(&needs, shape.rows);
+  ws_footprint_gen(&needs, &shape);
+  char context[WS_PATH_MAX + 16];
+  snprintf(context, sizeof context, "gen: %s", path);
+  return ws_memcheck_check(&needs, &budget, context, comm);
 }
 
 static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
+  WS_CALL(check_output(comm, g, path, g->cols, 1));
   WsPartition part = ws_partition_rows(g->rows, rank, size);
   int64_t n = g->cols;
+  size_t elem = g->f32 ? sizeof(float) : sizeof(double);
   int64_t *ids = ws_memory_calloc((size_t)n, sizeof *ids);
   double *w_true = ws_memory_calloc((size_t)n, sizeof *w_true);
-  WS_CALL(ws_comm_agree_alloc(comm, ids && w_true));
-  if (g->groups > 0) {
-    WS_CALL(ws_comm_agree(comm, make_groups(g, ids, w_true)));
-  } else {
+  void *X = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * (size_t)n * elem);
+  void *y = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * elem);
+  WsErr err = ws_comm_agree_alloc(comm, ids && w_true && X && y);
+  if (!err && g->groups > 0) {
+    err = ws_comm_agree(comm, make_groups(g, ids, w_true));
+  } else if (!err) {
     for (int64_t j = 0; j < n; j++)
       w_true[j] = ws_rng_normal((uint64_t)g->seed, STREAM_W, (uint64_t)j);
   }
-  size_t elem = g->f32 ? sizeof(float) : sizeof(double);
-  void *X = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * (size_t)n * elem);
-  void *y = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * elem);
-  WS_CALL(ws_comm_agree(comm, X && y ? WS_OK : WS_ERR_RUNTIME));
-  fill_rows(g, &part, w_true, X, y);
-
-  WsH5File *f = NULL;
-  WS_CALL(ws_h5file_create(path, comm, &f));
-  hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-  hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-  hsize_t xdims[2] = {(hsize_t)g->rows, (hsize_t)n}, ndims[1] = {(hsize_t)n};
-  hid_t dx = create_dataset(f, "/X", type, 2, xdims);
-  hid_t dy = create_dataset(f, "/y", type, 1, xdims);
-  hid_t dw = create_dataset(f, "/w_true", H5T_IEEE_F64LE, 1, ndims);
-  hid_t dg = g->groups > 0 ? create_dataset(f, "/groups", H5T_STD_I64LE, 1, ndims) : 0;
-  WsErr err = dx < 0 || dy < 0 || dw < 0 || dg < 0
-                  ? ws_error_set(WS_ERR_RUNTIME, "%s: cannot create datasets", path)
-                  : WS_OK;
-  if (!err) err = ws_dataset_write_rows(f, dx, &part, n, mem, X);
-  if (!err) err = ws_dataset_write_rows(f, dy, &part, 1, mem, y);
-  /* The small vectors are the same on every rank: write them as one "row" from rank 0. */
-  WsPartition whole = ws_partition_rows(1, rank, size);
-  if (!err) err = ws_dataset_write_rows(f, dw, &whole, n, H5T_NATIVE_DOUBLE, w_true);
-  if (!err && g->groups > 0) err = ws_dataset_write_rows(f, dg, &whole, n, H5T_NATIVE_INT64, ids);
-  if (!err) err = ws_comm_agree(comm, write_attributes(f, g));
-  H5Dclose(dx);
-  H5Dclose(dy);
-  H5Dclose(dw);
-  if (dg > 0) H5Dclose(dg);
-  ws_h5file_close(&f);
+  if (!err) {
+    fill_rows(g, &part, w_true, X, y);
+    hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    /* The small vectors are the same on every rank: written as one "row" from rank 0. */
+    WsPartition whole = ws_partition_rows(1, rank, size);
+    GenDataset sets[] = {
+        {"/X", type, mem, 2, {(hsize_t)g->rows, (hsize_t)n}, &part, n, X},
+        {"/y", type, mem, 1, {(hsize_t)g->rows}, &part, 1, y},
+        {"/w_true", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, {(hsize_t)n}, &whole, n, w_true},
+        {"/groups", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, {(hsize_t)n}, &whole, n, ids}};
+    err = write_file(comm, path, g, sets, g->groups > 0 ? 4 : 3);
+  }
   free(X);
   free(y);
   free(ids);
@@ -315,6 +376,7 @@ static WsErr generate_conv(MPI_Comm comm, const GenParams *g, const char *path) 
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   const WsConv *cv = &g->conv;
+  WS_CALL(check_output(comm, g, path, cv->n, cv->q));
   WsPartition part = ws_partition_rows(g->rows, rank, size),
               gpart = ws_partition_rows(cv->n, rank, size);
   size_t rows = (size_t)(part.count > 0 ? part.count : 1);
@@ -333,41 +395,54 @@ static WsErr generate_conv(MPI_Comm comm, const GenParams *g, const char *path) 
     ok = b.Xf && b.Yf;
   }
   WsErr err = ws_comm_agree_alloc(comm, ok);
-  if (err) {
-    conv_free(&b);
-    return err;
+  if (!err) {
+    conv_fill(g, &part, &gpart, &b);
+    hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    /* The small vectors are the same on every rank: written as one "row" from rank 0. */
+    WsPartition whole = ws_partition_rows(1, rank, size);
+    GenDataset sets[] = {{"/X",
+                          type,
+                          mem,
+                          2,
+                          {(hsize_t)g->rows, (hsize_t)cv->n},
+                          &part,
+                          cv->n,
+                          g->f32 ? (void *)b.Xf : b.X},
+                         {"/Y",
+                          type,
+                          mem,
+                          2,
+                          {(hsize_t)g->rows, (hsize_t)cv->q},
+                          &part,
+                          cv->q,
+                          g->f32 ? (void *)b.Yf : b.Y},
+                         {"/groups",
+                          H5T_STD_I64LE,
+                          H5T_NATIVE_INT64,
+                          2,
+                          {(hsize_t)cv->n, (hsize_t)cv->q},
+                          &gpart,
+                          cv->q,
+                          b.ids},
+                         {"/w_true",
+                          H5T_IEEE_F64LE,
+                          H5T_NATIVE_DOUBLE,
+                          1,
+                          {(hsize_t)cv->entries},
+                          &whole,
+                          cv->entries,
+                          b.kernel},
+                         {"/b_true",
+                          H5T_IEEE_F64LE,
+                          H5T_NATIVE_DOUBLE,
+                          1,
+                          {(hsize_t)cv->filters},
+                          &whole,
+                          cv->filters,
+                          b.bias}};
+    err = write_file(comm, path, g, sets, 5);
   }
-  conv_fill(g, &part, &gpart, &b);
-
-  WsH5File *f = NULL;
-  err = ws_h5file_create(path, comm, &f);
-  if (err) {
-    conv_free(&b);
-    return err;
-  }
-  hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-  hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
-  hsize_t xdims[2] = {(hsize_t)g->rows, (hsize_t)cv->n},
-          ydims[2] = {(hsize_t)g->rows, (hsize_t)cv->q};
-  hsize_t gdims[2] = {(hsize_t)cv->n, (hsize_t)cv->q}, edims[1] = {(hsize_t)cv->entries},
-          fdims[1] = {(hsize_t)cv->filters};
-  hid_t d[5] = {create_dataset(f, "/X", type, 2, xdims), create_dataset(f, "/Y", type, 2, ydims),
-                create_dataset(f, "/groups", H5T_STD_I64LE, 2, gdims),
-                create_dataset(f, "/w_true", H5T_IEEE_F64LE, 1, edims),
-                create_dataset(f, "/b_true", H5T_IEEE_F64LE, 1, fdims)};
-  for (int i = 0; i < 5 && !err; i++)
-    if (d[i] < 0) err = ws_error_set(WS_ERR_RUNTIME, "%s: cannot create datasets", path);
-  if (!err) err = ws_dataset_write_rows(f, d[0], &part, cv->n, mem, g->f32 ? (void *)b.Xf : b.X);
-  if (!err) err = ws_dataset_write_rows(f, d[1], &part, cv->q, mem, g->f32 ? (void *)b.Yf : b.Y);
-  if (!err) err = ws_dataset_write_rows(f, d[2], &gpart, cv->q, H5T_NATIVE_INT64, b.ids);
-  /* The small vectors are the same on every rank: written as one "row" from rank 0. */
-  WsPartition whole = ws_partition_rows(1, rank, size);
-  if (!err) err = ws_dataset_write_rows(f, d[3], &whole, cv->entries, H5T_NATIVE_DOUBLE, b.kernel);
-  if (!err) err = ws_dataset_write_rows(f, d[4], &whole, cv->filters, H5T_NATIVE_DOUBLE, b.bias);
-  if (!err) err = ws_comm_agree(comm, write_attributes(f, g));
-  for (int i = 0; i < 5; i++)
-    if (d[i] >= 0) H5Dclose(d[i]);
-  ws_h5file_close(&f);
   conv_free(&b);
   return err;
 }
@@ -377,7 +452,8 @@ WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
   MPI_Comm_rank(comm, &rank);
   const WsCommand *c = ws_cmd_gen_describe();
   WsOptions *o = NULL;
-  WS_CALL(ws_options_create(c->name, c->specs, c->count, argc, argv, 0, &o));
+  /* Parsing is the same everywhere; only running out of memory could differ. */
+  WS_CALL(ws_comm_agree(comm, ws_options_create(c->name, c->specs, c->count, argc, argv, 0, &o)));
   GenParams g;
   WsErr err = WS_OK;
   if (o->help) {

@@ -7,7 +7,10 @@
 #include "commands.h"
 #include "help.h"
 #include "wshare/design.h"
+#include "wshare/footprint.h"
 #include "wshare/h5small.h"
+#include "wshare/outfile.h"
+#include "wshare/paths.h"
 #include "wshare/reduce.h"
 #include "wshare/result.h"
 #include "wshare/stats.h"
@@ -22,30 +25,40 @@ static const WsOptionSpec predict_specs[] = {
     {"quiet", NULL, NULL, "print errors only"},
 };
 
-/* Collective: /y_pred (m x q) and, with targets, rmse and r2 per output. */
+/* Collective: /y_pred (m x q) and, with targets, rmse and r2 per output, into a temporary
+ * renamed to path once every rank has written and closed it. */
 static WsErr write_predictions(const char *path, const WsDesign *des, int q, const double *pred,
                                MPI_Comm comm, const double *metrics, int have_y) {
+  WsOutfile out;
+  WS_CALL(ws_outfile_begin_all(path, comm, &out));
   WsH5File *f = NULL;
-  WS_CALL(ws_h5file_create(path, comm, &f));
+  WsErr err = ws_h5file_create(out.temp, comm, &f);
+  /* Messages name the file the user asked for, not its temporary. */
+  if (!err) snprintf(f->path, sizeof f->path, "%s", path);
   hsize_t dims[2] = {(hsize_t)des->part.rows, (hsize_t)q};
-  hid_t space = H5Screate_simple(q > 1 ? 2 : 1, dims, NULL);
-  hid_t d = space < 0 ? H5I_INVALID_HID
-                      : H5Dcreate2(f->file, "/y_pred", H5T_IEEE_F64LE, space, H5P_DEFAULT,
-                                   H5P_DEFAULT, H5P_DEFAULT);
+  hid_t space = H5I_INVALID_HID, d = H5I_INVALID_HID;
+  /* Dataset creation is collective and fails alike everywhere; agree all the same. */
+  WS_H5_TRY(err, space = H5Screate_simple(q > 1 ? 2 : 1, dims, NULL), "%s: cannot create /y_pred",
+            path);
+  WS_H5_TRY(err,
+            d = H5Dcreate2(f->file, "/y_pred", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT),
+            "%s: cannot create /y_pred", path);
   if (space >= 0) H5Sclose(space);
-  WsErr err = d < 0 ? ws_error_set(WS_ERR_RUNTIME, "%s: cannot create /y_pred", path) : WS_OK;
   err = ws_comm_agree(comm, err);
   if (!err) err = ws_dataset_write_rows(f, d, &des->part, q, H5T_NATIVE_DOUBLE, pred);
-  if (d >= 0) H5Dclose(d);
+  if (d >= 0 && H5Dclose(d) < 0 && !err)
+    err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot write '%s'", path);
   /* One value per output: scalars with one output, arrays of q otherwise. */
   for (int a = 0; a < 2 && !err && have_y; a++) {
     const char *name = a == 0 ? "rmse" : "r2";
     const double *v = metrics + a * q;
-    err = ws_comm_agree(comm, q == 1 ? ws_h5small_attr_f64(f->file, name, v[0])
-                                     : ws_h5small_attr_f64_array(f->file, name, v, q));
+    err = q == 1 ? ws_h5small_attr_f64(f->file, name, v[0])
+                 : ws_h5small_attr_f64_array(f->file, name, v, q);
+    if (err) ws_error_prefix(err, path);
   }
-  ws_h5file_close(&f);
-  return err;
+  err = ws_h5file_close_written(&f, err, path);
+  return ws_outfile_finish_all(&out, err, comm);
 }
 
 /* Local: predictions for this rank's rows (count x q); rss[o] += each output's sum of squared
@@ -73,21 +86,49 @@ static void predict_rows(WsDesign *des, const WsResultFile *model, int have_y, d
   }
 }
 
+/* Before any row is read (README "Errors and exit codes", the memory rule). */
+static WsErr check_memory(const WsH5File *data, const char *x_name, WsLayout layout,
+                          const WsResultFile *model, MPI_Comm comm) {
+  WsRowInfo xi;
+  /* A missing or ill-shaped X is reported by the reader, with its own message. */
+  if (ws_rowread_inspect(data, x_name, layout, &xi) != WS_OK || xi.ndims != 2) return WS_OK;
+  WsFootprintShape shape = {.rows = xi.rows,
+                            .n_raw = (int)xi.cols,
+                            .n = (int)model->n,
+                            .q = (int)model->outputs,
+                            .x_bytes = xi.dtype == WS_DTYPE_F32 ? 4 : 8,
+                            .mapped = xi.mappable};
+  WsMemBudget budget;
+  WS_CALL(ws_memcheck_budget(comm, &budget));
+  WsMemNeeds needs;
+  ws_memcheck_init(&needs, shape.rows);
+  ws_footprint_design(&needs, &shape);
+  ws_footprint_predict(&needs, &shape);
+  char context[WS_PATH_MAX + 16];
+  snprintf(context, sizeof context, "predict: %s", data->path);
+  return ws_memcheck_check(&needs, &budget, context, comm);
+}
+
 static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   WS_CALL(ws_options_require(o, "model"));
   WS_CALL(ws_options_require(o, "data"));
   WS_CALL(ws_options_require(o, "out"));
+  WS_CALL(ws_options_no_positional(o));
+  const WsPathInput inputs[] = {{"--model", ws_options_str(o, "model")},
+                                {"--data", ws_options_str(o, "data")}};
+  WS_CALL(ws_paths_check_output(comm, "predict", "--out", ws_options_str(o, "out"), inputs, 2));
   WsResultFile *model = NULL;
   WsH5File *data = NULL;
   WsDesign *des = NULL;
   double *pred = NULL;
   WsErr err = ws_result_read(ws_options_str(o, "model"), comm, &model);
   if (!err) err = ws_h5file_open(ws_options_str(o, "data"), comm, &data);
+  int layout = 0;
+  if (!err) err = ws_options_choice(o, "X-layout", ws_rowread_layout_names(), &layout);
+  if (!err) err = check_memory(data, ws_options_str(o, "X"), (WsLayout)layout, model, comm);
   const char *y_name = ws_options_str(o, "y");
   if (!err && !y_name)
     y_name = ws_h5file_exists(data, "/y") ? "/y" : ws_h5file_exists(data, "/Y") ? "/Y" : NULL;
-  int layout = 0;
-  if (!err) err = ws_options_choice(o, "X-layout", ws_rowread_layout_names(), &layout);
   WsDesignSource src = {.x_name = ws_options_str(o, "X"),
                         .y_name = y_name,
                         .degree = 1,
@@ -152,7 +193,8 @@ WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
   MPI_Comm_rank(comm, &rank);
   const WsCommand *c = ws_cmd_predict_describe();
   WsOptions *o = NULL;
-  WS_CALL(ws_options_create(c->name, c->specs, c->count, argc, argv, 0, &o));
+  /* Parsing is the same everywhere; only running out of memory could differ. */
+  WS_CALL(ws_comm_agree(comm, ws_options_create(c->name, c->specs, c->count, argc, argv, 0, &o)));
   WsErr err = WS_OK;
   if (o->help) {
     if (rank == 0) ws_help_print(stdout, c);

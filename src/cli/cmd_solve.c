@@ -1,6 +1,7 @@
 /* wshare solve: read the rows, build the sharing operator, run a solver (iterative through
  * the run loop, with monitor, checkpoints and signals, or direct in one call), write the
  * result (README "Commands and options"). */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,10 @@
 #include "run.h"
 #include "signals.h"
 #include "wshare/fingerprint.h"
+#include "wshare/footprint.h"
 #include "wshare/initial.h"
 #include "wshare/learn.h"
+#include "wshare/paths.h"
 #include "wshare/reduce.h"
 #include "wshare/result.h"
 #include "wshare/sharing_file.h"
@@ -139,24 +142,20 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   WS_CALL(ws_options_choice(o, "solver", solvers, &s));
   c->solver = solvers[s];
   c->step = 0.0;
-  if (strcmp(ws_options_str(o, "step"), "auto") != 0) {
-    WS_CALL(ws_options_double(o, "step", 0.0, &c->step));
-    WS_CHECK(c->step > 0.0, WS_ERR_INPUT,
-             "solve: invalid value '%s' for --step (expected auto or a positive number)",
-             ws_options_str(o, "step"));
-  }
+  if (strcmp(ws_options_str(o, "step"), "auto") != 0 &&
+      ws_options_positive(o, "step", &c->step) != WS_OK)
+    return ws_error_set(WS_ERR_INPUT,
+                        "solve: invalid value '%s' for --step (expected auto or a number > 0)",
+                        ws_options_str(o, "step"));
   WS_CALL(ws_options_double(o, "rtol", 0.0, &c->rtol));
   WS_CALL(ws_options_double(o, "atol", 0.0, &c->atol));
   WS_CALL(ws_options_int(o, "max-iter", 1, &c->run.max_iter));
   c->run.max_time = 0.0;
-  if (ws_options_str(o, "max-time"))
-    WS_CALL(ws_options_double(o, "max-time", 0.0, &c->run.max_time));
+  if (ws_options_str(o, "max-time")) WS_CALL(ws_options_positive(o, "max-time", &c->run.max_time));
   WS_CALL(ws_options_double(o, "ridge", 0.0, &c->ridge));
   c->intercept = ws_options_flag(o, "intercept");
   c->standardize = ws_options_flag(o, "standardize");
-  WS_CALL(ws_options_int(o, "poly-degree", 1, &c->degree));
-  WS_CHECK(c->degree <= WS_FEATURES_MAX_DEGREE, WS_ERR_INPUT,
-           "solve: invalid value for --poly-degree (at most %d)", WS_FEATURES_MAX_DEGREE);
+  WS_CALL(ws_options_int_range(o, "poly-degree", 1, WS_FEATURES_MAX_DEGREE, &c->degree));
   WS_CALL(ws_options_choice(o, "poly-terms", ws_features_terms_names(), &c->terms));
   WS_CALL(ws_options_choice(o, "poly-basis", ws_features_basis_names(), &c->basis));
   c->init = ws_options_str(o, "init");
@@ -196,6 +195,8 @@ typedef struct {
   char learn_fingerprint[256];
   char fingerprint[WS_FINGERPRINT_MAX];
   double t_start;
+  WsMemBudget budget;
+  WsFootprintShape shape; /* rows 0: X's shape unknown, memory not checked */
 } SolveRun;
 
 /* The open data file when path names it too (one open per run), else path opened anew
@@ -272,6 +273,50 @@ static WsErr initial_weights(SolveRun *r, double *w) {
   return err;
 }
 
+/* Before any row is read (README "Errors and exit codes", the memory rule): the rows, the
+ * sharing and an iterative solver's vectors must fit; a direct solver's needs depend on
+ * the tied columns and are checked once the sharing is known (check_solver_memory). */
+static WsErr check_memory(SolveRun *r) {
+  SolveConfig *c = &r->cfg;
+  WsRowInfo xi, yi = {.cols = 1};
+  int n = 0;
+  /* A missing or ill-shaped X or y, or bad terms, are reported by the reader. */
+  if (ws_rowread_inspect(r->data, c->x_name, (WsLayout)c->x_layout, &xi) != WS_OK ||
+      xi.ndims != 2 || xi.cols > INT_MAX ||
+      ws_features_count((int)xi.cols, (int)c->degree, (WsFeaturesTerms)c->terms, &n) != WS_OK)
+    return WS_OK;
+  if (ws_rowread_inspect(r->data, c->y_name, WS_LAYOUT_ROWS, &yi) != WS_OK) yi.cols = 1;
+  r->shape = (WsFootprintShape){.rows = xi.rows,
+                                .n_raw = (int)xi.cols,
+                                .n = n,
+                                .q = yi.cols < INT_MAX && yi.cols > 0 ? (int)yi.cols : 1,
+                                .x_bytes = xi.dtype == WS_DTYPE_F32 ? 4 : 8,
+                                .mapped = xi.mappable};
+  WS_CALL(ws_memcheck_budget(r->comm, &r->budget));
+  WsMemNeeds needs;
+  ws_memcheck_init(&needs, r->shape.rows);
+  ws_footprint_design(&needs, &r->shape);
+  ws_footprint_sharing(&needs, &r->shape, c->sharing == WS_SHARING_MATRIX);
+  ws_footprint_iterative(&needs, &r->shape);
+  char context[WS_PATH_MAX + 16];
+  snprintf(context, sizeof context, "solve: %s", c->data);
+  return ws_memcheck_check(&needs, &r->budget, context, r->comm);
+}
+
+/* Once the solver is chosen: everything, its own buffers included. */
+static WsErr check_solver_memory(SolveRun *r) {
+  if (r->shape.rows == 0) return WS_OK;
+  const char *name = ws_solver_name(r->solver);
+  WsMemNeeds needs;
+  ws_memcheck_init(&needs, r->shape.rows);
+  ws_footprint_design(&needs, &r->shape);
+  ws_footprint_sharing(&needs, &r->shape, r->sh->kind == WS_SHARING_MATRIX);
+  ws_footprint_solver(&needs, &r->shape, name, r->sh->k, r->cfg.intercept, r->cfg.ridge > 0.0);
+  char context[WS_PATH_MAX + 64];
+  snprintf(context, sizeof context, "solve: %s with --solver %s", r->cfg.data, name);
+  return ws_memcheck_check(&needs, &r->budget, context, r->comm);
+}
+
 static WsErr setup(SolveRun *r) {
   SolveConfig *c = &r->cfg;
   double t0 = ws_timer_now();
@@ -279,6 +324,7 @@ static WsErr setup(SolveRun *r) {
   ws_timer_add(&r->timers, WS_TIME_READ, t0);
   if (!c->y_name)
     c->y_name = !ws_h5file_exists(r->data, "/y") && ws_h5file_exists(r->data, "/Y") ? "/Y" : "/y";
+  WS_CALL(check_memory(r));
   WsDesignSource src = {.x_name = c->x_name,
                         .y_name = c->y_name,
                         .degree = (int)c->degree,
@@ -406,8 +452,31 @@ static WsErr solve_direct(SolveRun *r, WsRunOutcome *outcome) {
   return WS_OK;
 }
 
+/* Before any data is read: outputs that would replace an input, or could not be written
+ * at the end, are refused now (README "Errors and exit codes"). */
+static WsErr check_paths(SolveRun *r) {
+  const SolveConfig *c = &r->cfg;
+  char init_path[WS_PATH_MAX] = "";
+  WsInitial init = {c->init, 0};
+  ws_initial_file(&init, init_path, sizeof init_path);
+  const char *restart =
+      c->run.restart && strcmp(c->run.restart, "auto") != 0 ? c->run.restart : NULL;
+  WsPathInput inputs[] = {{"--data", c->data},
+                          {"--sharing-file", c->sharing_file != c->data ? c->sharing_file : NULL},
+                          {"--init", init_path[0] ? init_path : NULL},
+                          {"--restart", restart}};
+  int n = (int)(sizeof inputs / sizeof *inputs);
+  WS_CALL(ws_paths_check_output(r->comm, "solve", "--out", c->out, inputs, n));
+  if (!c->run.ckpt_dir) return WS_OK;
+  /* The restart file belongs in the directory; the others must not be pruned from it. */
+  inputs[3] = (WsPathInput){"--out", c->out};
+  return ws_paths_check_checkpoint_dir(r->comm, "solve", "--checkpoint-dir", c->run.ckpt_dir,
+                                       inputs, n);
+}
+
 static WsErr solve(SolveRun *r) {
   SolveConfig *c = &r->cfg;
+  WS_CALL(check_paths(r));
   WS_CALL(setup(r));
   print_header(r);
   WsSolverOptions opt = {c->step, c->rtol, c->atol};
@@ -418,6 +487,7 @@ static WsErr solve(SolveRun *r) {
   if (ws_solver_reason(r->solver)[0])
     ws_report(&r->rep, "auto: chose %s (%s)\n", ws_solver_name(r->solver),
               ws_solver_reason(r->solver));
+  WS_CALL(check_solver_memory(r));
   if (c->learn) ws_learn_fingerprint(r->solver, r->learn_fingerprint, sizeof r->learn_fingerprint);
   WsProblemOptions po = {c->ridge, c->intercept, c->standardize,
                          c->learn ? r->learn_fingerprint : ws_solver_name(r->solver)};
@@ -448,7 +518,9 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
   MPI_Comm_size(comm, &r.size);
   const WsCommand *c = ws_cmd_solve_describe();
   WsOptions *o = NULL;
-  WsErr err = ws_options_create(c->name, c->specs, c->count, argc, argv, 1, &o);
+  /* Parsing is the same everywhere; only running out of memory could differ. */
+  WsErr err =
+      ws_comm_agree(comm, ws_options_create(c->name, c->specs, c->count, argc, argv, 1, &o));
   if (!err && o->help) {
     if (r.rank == 0) ws_help_print(stdout, c);
     ws_options_destroy(&o);
@@ -457,6 +529,9 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
   if (!err) err = parse_config(o, &r.cfg);
   if (!err) {
     r.cfg.config = ws_options_effective(o);
+    err = ws_comm_agree_alloc(comm, r.cfg.config != NULL);
+  }
+  if (!err) {
     ws_report_init(&r.rep, comm, ws_options_flag(o, "quiet"), ws_options_flag(o, "monitor"));
     ws_comm_warn_silence(ws_options_flag(o, "quiet"));
     ws_report(&r.rep, "wshare %s\n%s", WSHARE_VERSION, r.cfg.config);

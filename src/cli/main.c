@@ -34,6 +34,12 @@ int main(int argc, char **argv) {
   }
   if (code == WS_ERR_INPUT || code == WS_ERR_RUNTIME) ws_comm_print_error(comm);
   fflush(stdout);
+  /* The last resort: after a failed MPI call the ranks cannot finish together (a peer may
+   * be gone, and MPI_Finalize would wait for it), so the job is ended here. */
+  if (ws_comm_broken()) {
+    fflush(stderr);
+    MPI_Abort(comm, (int)code);
+  }
   MPI_Finalize();
   return (int)code;
 }

@@ -59,8 +59,8 @@ static WsErr parse(WsOptions *o, const char *command, const WsOptionSpec *specs,
       return WS_OK;
     }
     if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
-      WS_CHECK(o->n_positional < WS_MAX_POSITIONAL, WS_ERR_INPUT, "%s: unexpected argument '%s'",
-               command, arg);
+      WS_CHECK(o->n_positional < WS_MAX_POSITIONAL, WS_ERR_INPUT,
+               "%s: unexpected argument '%s' (too many)", command, arg);
       o->positional[o->n_positional++] = arg;
       continue;
     }
@@ -78,6 +78,11 @@ static WsErr parse(WsOptions *o, const char *command, const WsOptionSpec *specs,
     } else {
       WS_CHECK(a + 1 < argc, WS_ERR_INPUT, "%s: option --%s needs a value (%s)", command,
                specs[i].name, specs[i].value);
+      /* "--out --quiet" is a forgotten value, not a file named --quiet (--out=--quiet is
+       * still possible). */
+      WS_CHECK(strncmp(argv[a + 1], "--", 2) != 0, WS_ERR_INPUT,
+               "%s: option --%s needs a value (%s), found option '%s'", command, specs[i].name,
+               specs[i].value, argv[a + 1]);
       o->value[i] = argv[++a];
     }
     st.from_cli[i] = 1;
@@ -86,14 +91,16 @@ static WsErr parse(WsOptions *o, const char *command, const WsOptionSpec *specs,
     o->config_file = o->positional[0];
     int rc = ini_parse(o->config_file, on_ini_entry, &st);
     if (st.err) return st.err;
-    WS_CHECK(rc != -1, WS_ERR_INPUT, "%s: cannot open config file", o->config_file);
+    WS_CHECK(rc != -1, WS_ERR_INPUT, "cannot open config file '%s': %s", o->config_file,
+             strerror(errno));
     WS_CHECK(rc == 0, WS_ERR_INPUT, "%s: line %d: syntax error", o->config_file, rc);
     for (int p = 1; p < o->n_positional; p++)
       o->positional[p - 1] = o->positional[p];
     o->n_positional--;
   }
-  WS_CHECK(o->n_positional == 0 || !allow_config, WS_ERR_INPUT, "%s: unexpected argument '%s'",
-           command, o->positional[0]);
+  WS_CHECK(o->n_positional == 0 || !allow_config, WS_ERR_INPUT,
+           "%s: unexpected argument '%s' (only one CONFIG.ini may be given)", command,
+           o->positional[0]);
   return WS_OK;
 }
 
@@ -138,28 +145,69 @@ int ws_options_flag(const WsOptions *o, const char *name) {
                strcmp(v, "on") == 0);
 }
 
-WsErr ws_options_double(const WsOptions *o, const char *name, double min, double *out) {
+/* The one parser of numeric values: finite, within [min, max] (strictly above min when
+ * open); what the message says is expected follows the bounds. */
+static WsErr parse_double(const WsOptions *o, const char *name, double min, int open, double max,
+                          double *out) {
   const char *v = ws_options_str(o, name);
   WS_CHECK(v, WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
   char *end;
   errno = 0;
   double x = strtod(v, &end);
-  WS_CHECK(end != v && *end == '\0' && errno == 0 && isfinite(x) && x >= min, WS_ERR_INPUT,
-           "%s: invalid value '%s' for --%s (expected a number >= %g)", o->command, v, name, min);
+  int ok = end != v && *end == '\0' && errno == 0 && isfinite(x) && (open ? x > min : x >= min) &&
+           x <= max;
+  char expected[96];
+  if (isfinite(max))
+    snprintf(expected, sizeof expected, "a number from %g to %g", min, max);
+  else
+    snprintf(expected, sizeof expected, "a number %s %g", open ? ">" : ">=", min);
+  WS_CHECK(ok, WS_ERR_INPUT, "%s: invalid value '%s' for --%s (expected %s)", o->command, v, name,
+           expected);
   *out = x;
   return WS_OK;
 }
 
-WsErr ws_options_int(const WsOptions *o, const char *name, int64_t min, int64_t *out) {
+WsErr ws_options_double(const WsOptions *o, const char *name, double min, double *out) {
+  return parse_double(o, name, min, 0, INFINITY, out);
+}
+
+WsErr ws_options_positive(const WsOptions *o, const char *name, double *out) {
+  return parse_double(o, name, 0.0, 1, INFINITY, out);
+}
+
+WsErr ws_options_double_range(const WsOptions *o, const char *name, double min, double max,
+                              double *out) {
+  return parse_double(o, name, min, 0, max, out);
+}
+
+WsErr ws_options_int_range(const WsOptions *o, const char *name, int64_t min, int64_t max,
+                           int64_t *out) {
   const char *v = ws_options_str(o, name);
   WS_CHECK(v, WS_ERR_INPUT, "%s: option --%s is required", o->command, name);
   char *end;
   errno = 0;
   long long x = strtoll(v, &end, 10);
-  WS_CHECK(end != v && *end == '\0' && errno == 0 && x >= min, WS_ERR_INPUT,
-           "%s: invalid value '%s' for --%s (expected an integer >= %lld)", o->command, v, name,
-           (long long)min);
+  int ok = end != v && *end == '\0' && errno == 0 && x >= min && x <= max;
+  char expected[96];
+  if (max < INT64_MAX)
+    snprintf(expected, sizeof expected, "an integer from %lld to %lld", (long long)min,
+             (long long)max);
+  else
+    snprintf(expected, sizeof expected, "an integer >= %lld", (long long)min);
+  WS_CHECK(ok, WS_ERR_INPUT, "%s: invalid value '%s' for --%s (expected %s)", o->command, v, name,
+           expected);
   *out = x;
+  return WS_OK;
+}
+
+WsErr ws_options_int(const WsOptions *o, const char *name, int64_t min, int64_t *out) {
+  return ws_options_int_range(o, name, min, INT64_MAX, out);
+}
+
+WsErr ws_options_no_positional(const WsOptions *o) {
+  WS_CHECK(o->n_positional == 0, WS_ERR_INPUT,
+           "%s: unexpected argument '%s' (%s takes only options)", o->command, o->positional[0],
+           o->command);
   return WS_OK;
 }
 
@@ -189,7 +237,7 @@ char *ws_options_effective(const WsOptions *o) {
   size_t size = 64;
   for (int i = 0; i < o->count; i++)
     if (o->value[i]) size += strlen(o->specs[i].name) + strlen(o->value[i]) + 8;
-  char *text = malloc(size);
+  char *text = ws_memory_alloc(size); /* NULL: the message says how much */
   if (!text) return NULL;
   size_t used = (size_t)snprintf(text, size, "[%s]\n", o->command);
   for (int i = 0; i < o->count; i++)

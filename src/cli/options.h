@@ -43,6 +43,14 @@ const char *ws_options_str(const WsOptions *o, const char *name);
 int ws_options_flag(const WsOptions *o, const char *name);
 WsErr ws_options_double(const WsOptions *o, const char *name, double min, double *out);
 WsErr ws_options_int(const WsOptions *o, const char *name, int64_t min, int64_t *out);
+/* A number > 0; a number or an integer within [min, max]. */
+WsErr ws_options_positive(const WsOptions *o, const char *name, double *out);
+WsErr ws_options_double_range(const WsOptions *o, const char *name, double min, double max,
+                              double *out);
+WsErr ws_options_int_range(const WsOptions *o, const char *name, int64_t min, int64_t max,
+                           int64_t *out);
+/* A command that takes no positional arguments refuses them. */
+WsErr ws_options_no_positional(const WsOptions *o);
 /* Index of the value among choices (NULL-terminated). */
 WsErr ws_options_choice(const WsOptions *o, const char *name, const char *const *choices, int *out);
 WsErr ws_options_require(const WsOptions *o, const char *name);

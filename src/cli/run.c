@@ -85,6 +85,15 @@ static void control_values(const Run *r, double last_ckpt, double control[WS_CON
       rs->ckpt_dir && rs->ckpt_seconds > 0.0 && now - last_ckpt >= rs->ckpt_seconds;
 }
 
+/* Every rank's history has the same length and capacity, so all of them grow it (the only
+ * allocation between iterations) at the same iteration: that growth is agreed on, so one
+ * rank running out of memory never leaves the others in the next iteration's allreduce. */
+static WsErr append_history(Run *r, double loss, double grad_norm, double seconds) {
+  int grows = r->history->len >= r->history->cap;
+  WsErr err = ws_history_append(r->history, loss, grad_norm, seconds);
+  return grows ? ws_comm_agree(r->comm, err) : err;
+}
+
 static WsErr iterate(Run *r, WsRunOutcome *out) {
   const WsRunSettings *rs = r->rs;
   double last_ckpt = ws_timer_now();
@@ -95,7 +104,7 @@ static WsErr iterate(Run *r, WsRunOutcome *out) {
     WS_CALL(ws_solver_iterate(r->solver, control, &info));
     int64_t it = ws_solver_iterations(r->solver);
     double seconds = run_seconds(r);
-    WS_CALL(ws_history_append(r->history, info.loss, info.grad_norm, seconds));
+    WS_CALL(append_history(r, info.loss, info.grad_norm, seconds));
     ws_report_iteration(r->rep, it, info.loss, info.grad_norm, ws_solver_tolerance(r->solver),
                         seconds);
     if (info.diverged) {

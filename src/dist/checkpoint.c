@@ -13,6 +13,7 @@
 
 #include "wshare/fingerprint.h"
 #include "wshare/h5small.h"
+#include "wshare/outfile.h"
 
 /* Test hook: WSHARE_FAULT_CHECKPOINT=N kills rank 0 (SIGKILL) halfway through writing its
  * N-th checkpoint, to prove that a torn write never carries the final name. */
@@ -22,15 +23,6 @@ static int fault_due(void) {
   return env && ++written == atoi(env);
 }
 
-static WsErr fsync_path(const char *path, int directory) {
-  int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  WS_CHECK(fd >= 0, WS_ERR_RUNTIME, "cannot open '%s' to sync: %s", path, strerror(errno));
-  int rc = fsync(fd);
-  close(fd);
-  WS_CHECK(rc == 0, WS_ERR_RUNTIME, "fsync of '%s' failed: %s", path, strerror(errno));
-  return WS_OK;
-}
-
 /* ckpt-<digits>.h5 exactly: temporaries (.tmp) and other files never count. */
 static int is_checkpoint_name(const char *name, long long *iteration) {
   if (strncmp(name, "ckpt-", 5) != 0) return 0;
@@ -38,6 +30,15 @@ static int is_checkpoint_name(const char *name, long long *iteration) {
   if (digits == 0 || strcmp(name + 5 + digits, ".h5") != 0) return 0;
   *iteration = atoll(name + 5);
   return 1;
+}
+
+int ws_checkpoint_owns_name(const char *name) {
+  long long it;
+  char copy[WS_PATH_MAX];
+  snprintf(copy, sizeof copy, "%s", name);
+  size_t len = strlen(copy);
+  if (len > 4 && strcmp(copy + len - 4, ".tmp") == 0) copy[len - 4] = '\0';
+  return is_checkpoint_name(copy, &it);
 }
 
 /* Sorted list of checkpoint iterations in dir, newest first. */
@@ -89,22 +90,24 @@ static WsErr write_on_root(const char *dir, int keep, int64_t iteration,
   char tmp[WS_PATH_MAX + 8];
   checkpoint_name(dir, iteration, path);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot create checkpoint '%s'", tmp);
-  WsErr err = write_content(f, iteration, c);
+  WsOutfile out;
+  WS_CALL(ws_outfile_begin(path, tmp, &out));
+  /* The directory is wshare's own: a temporary left by a killed run may be overwritten. */
+  hid_t f;
+  WsErr err = ws_outfile_create_h5(&out, 0, &f);
+  if (err) return ws_error_prefix(err, "checkpoint");
+  err = write_content(f, iteration, c);
   if (!err && fault_due()) {
     H5Fflush(f, H5F_SCOPE_GLOBAL);
     raise(SIGKILL);
   }
   /* Written last: a file without it was torn, whatever its name. */
   if (!err) err = ws_h5small_attr_i64(f, "complete", 1);
-  if (H5Fclose(f) < 0 && !err) err = ws_error_set(WS_ERR_RUNTIME, "cannot close '%s'", tmp);
-  if (!err) err = fsync_path(tmp, 0);
-  if (!err && rename(tmp, path) != 0)
-    err = ws_error_set(WS_ERR_RUNTIME, "cannot rename '%s': %s", tmp, strerror(errno));
-  if (!err) err = fsync_path(dir, 1);
+  if (err) ws_error_prefix(err, path);
+  err = ws_h5file_close_hid(f, err, path);
+  if (!err) err = ws_outfile_commit(&out);
   if (err) {
-    unlink(tmp);
+    ws_outfile_abandon(&out);
     return ws_error_prefix(err, "checkpoint");
   }
   long long iters[1024];

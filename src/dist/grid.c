@@ -18,8 +18,10 @@ WsErr ws_grid_create(MPI_Comm comm, int nprow, int npcol, WsGrid **out) {
   WS_MPI(MPI_Comm_size(comm, &size));
   WS_CHECK(nprow >= 1 && npcol >= 1 && nprow * npcol == size, WS_ERR_RUNTIME,
            "BLACS grid %d x %d does not match %d ranks", nprow, npcol, size);
-  WsGrid *g;
-  WS_ALLOC(g, 1);
+  /* BLACS calls below are collective: a rank whose allocation failed must not leave. */
+  WsGrid *g = ws_memory_calloc(1, sizeof *g);
+  WS_CALL(ws_comm_agree_alloc(comm, g != NULL));
+  g->ctx = -1;
   *out = g;
   /* BLACS numbers the processes of a system handle by their rank in comm, so a row-major
    * nprow x 1 grid puts rank r on process row r: the row partition's own layout. */
@@ -103,7 +105,7 @@ static WsErr grid_cholesky_local(MPI_Comm comm, const WsGrid *g, int n, int nrhs
   double *x = ws_memory_calloc((size_t)(lld * (bloc > 0 ? bloc : 1)), sizeof *x);
   double *work = NULL;
   int *iwork = NULL;
-  WsErr err = ws_comm_agree(comm, a && x ? WS_OK : WS_ERR_RUNTIME);
+  WsErr err = ws_comm_agree_alloc(comm, a && x);
   if (!err) err = ws_grid_descriptor(g, n, n, nb, nb, lld, desca);
   if (!err) err = ws_grid_descriptor(g, n, nrhs, nb, nb, lld, descb);
   err = ws_comm_agree(comm, err);
@@ -123,11 +125,17 @@ static WsErr grid_cholesky_local(MPI_Comm comm, const WsGrid *g, int n, int nrhs
   if (err) goto done;
 
   pdpocon_("U", &n, a, &one, &one, desca, &anorm, rcond, &wq, &lwork, &iq, &liwork, info, 1);
+  err = ws_comm_agree(comm, *info == 0 ? WS_OK
+                                       : ws_error_set(WS_ERR_RUNTIME,
+                                                      "cholesky: the workspace query of PDPOCON "
+                                                      "failed (info %d)",
+                                                      *info));
+  if (err) goto done;
   lwork = (int)wq + 1;
   liwork = iq + 1;
   work = ws_memory_calloc((size_t)lwork, sizeof *work);
   iwork = ws_memory_calloc((size_t)liwork, sizeof *iwork);
-  err = ws_comm_agree(comm, work && iwork ? WS_OK : WS_ERR_RUNTIME);
+  err = ws_comm_agree_alloc(comm, work && iwork);
   if (err) goto done;
   pdpocon_("U", &n, a, &one, &one, desca, &anorm, rcond, work, &lwork, iwork, &liwork, info, 1);
   if (MPI_Allreduce(MPI_IN_PLACE, rcond, 1, MPI_DOUBLE, MPI_MIN, comm) != MPI_SUCCESS)

@@ -1,29 +1,30 @@
 #include "wshare/h5small.h"
+#include "wshare/h5file.h"
 #include "wshare/memory.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static hid_t create_parents_lcpl(void) {
-  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-  H5Pset_create_intermediate_group(lcpl, 1);
-  return lcpl;
-}
 
 static WsErr write_nd(hid_t file, const char *name, hid_t type, const void *data, int rank,
                       const hsize_t *dims) {
   hsize_t len = 1;
   for (int d = 0; d < rank; d++)
     len *= dims[d];
-  hid_t space = H5Screate_simple(rank, dims, NULL);
-  hid_t lcpl = create_parents_lcpl();
-  hid_t d = H5Dcreate2(file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t st = d < 0 ? -1 : (len > 0 ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
-  if (d >= 0) H5Dclose(d);
-  H5Pclose(lcpl);
-  H5Sclose(space);
-  WS_CHECK(st >= 0, WS_ERR_RUNTIME, "cannot write dataset %s", name);
-  return WS_OK;
+  hid_t space = H5I_INVALID_HID, lcpl = H5I_INVALID_HID, d = H5I_INVALID_HID;
+  WsErr err = WS_OK;
+  WS_H5_TRY(err, space = H5Screate_simple(rank, dims, NULL), "cannot write dataset %s", name);
+  WS_H5_TRY(err, lcpl = H5Pcreate(H5P_LINK_CREATE), "cannot write dataset %s", name);
+  WS_H5_TRY(err, H5Pset_create_intermediate_group(lcpl, 1), "cannot write dataset %s", name);
+  WS_H5_TRY(err, d = H5Dcreate2(file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT),
+            "cannot write dataset %s", name);
+  if (len > 0)
+    WS_H5_TRY(err, H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+              "cannot write dataset %s", name);
+  if (d >= 0 && H5Dclose(d) < 0 && !err)
+    err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot write dataset %s", name);
+  if (lcpl >= 0) H5Pclose(lcpl);
+  if (space >= 0) H5Sclose(space);
+  return err;
 }
 
 WsErr ws_h5small_write_f64(hid_t file, const char *name, const double *data, int64_t len) {
@@ -43,25 +44,37 @@ WsErr ws_h5small_write_i64(hid_t file, const char *name, const int64_t *data, in
 }
 
 WsErr ws_h5small_write_scalar(hid_t file, const char *name, double value) {
-  hid_t space = H5Screate(H5S_SCALAR);
-  hid_t d = H5Dcreate2(file, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t st = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
-  if (d >= 0) H5Dclose(d);
-  H5Sclose(space);
-  WS_CHECK(st >= 0, WS_ERR_RUNTIME, "cannot write dataset %s", name);
-  return WS_OK;
+  hid_t space = H5I_INVALID_HID, d = H5I_INVALID_HID;
+  WsErr err = WS_OK;
+  WS_H5_TRY(err, space = H5Screate(H5S_SCALAR), "cannot write dataset %s", name);
+  WS_H5_TRY(
+      err,
+      d = H5Dcreate2(file, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      "cannot write dataset %s", name);
+  WS_H5_TRY(err, H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value),
+            "cannot write dataset %s", name);
+  if (d >= 0 && H5Dclose(d) < 0 && !err)
+    err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot write dataset %s", name);
+  if (space >= 0) H5Sclose(space);
+  return err;
 }
 
-/* Writes an attribute of the given dataspace (which it closes). */
+/* Writes an attribute of the given dataspace (which it closes; an invalid one fails). */
 static WsErr write_attr_in(hid_t obj, const char *name, hid_t type, hid_t space,
                            const void *value) {
-  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-  hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t st = a < 0 ? -1 : H5Awrite(a, type, value);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(space);
-  WS_CHECK(st >= 0, WS_ERR_RUNTIME, "cannot write attribute %s", name);
-  return WS_OK;
+  hid_t a = H5I_INVALID_HID;
+  WsErr err = WS_OK;
+  WS_H5_TRY(err, space, "cannot write attribute %s", name);
+  htri_t exists = err ? 0 : H5Aexists(obj, name);
+  WS_H5_TRY(err, exists, "cannot write attribute %s", name);
+  if (exists > 0) WS_H5_TRY(err, H5Adelete(obj, name), "cannot replace attribute %s", name);
+  WS_H5_TRY(err, a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT),
+            "cannot write attribute %s", name);
+  WS_H5_TRY(err, H5Awrite(a, type, value), "cannot write attribute %s", name);
+  if (a >= 0 && H5Aclose(a) < 0 && !err)
+    err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot write attribute %s", name);
+  if (space >= 0) H5Sclose(space);
+  return err;
 }
 
 static WsErr write_attr(hid_t obj, const char *name, hid_t type, const void *value) {
@@ -83,9 +96,11 @@ WsErr ws_h5small_attr_f64_array(hid_t obj, const char *name, const double *value
 
 WsErr ws_h5small_attr_str(hid_t obj, const char *name, const char *value) {
   hid_t type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, strlen(value) + 1);
-  H5Tset_strpad(type, H5T_STR_NULLTERM);
-  WsErr err = write_attr(obj, name, type, value);
+  WS_H5(type, "cannot write attribute %s", name);
+  WsErr err = WS_OK;
+  WS_H5_TRY(err, H5Tset_size(type, strlen(value) + 1), "cannot write attribute %s", name);
+  WS_H5_TRY(err, H5Tset_strpad(type, H5T_STR_NULLTERM), "cannot write attribute %s", name);
+  if (!err) err = write_attr(obj, name, type, value);
   H5Tclose(type);
   return err;
 }
@@ -110,17 +125,26 @@ WsErr ws_h5small_read_f64(hid_t file, const char *what, const char *name, double
            (long long)have, (long long)len);
   if (len == 0) return WS_OK;
   hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-  herr_t st = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+  WS_H5(d, "%s: cannot open dataset %s", what, name);
+  WsErr err = WS_OK;
+  WS_H5_TRY(err, H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
+            "%s: cannot read dataset %s", what, name);
   H5Dclose(d);
-  WS_CHECK(st >= 0, WS_ERR_INPUT, "%s: cannot read dataset %s", what, name);
-  return WS_OK;
+  /* A file that opens but cannot be read is damaged input, not a failure of this run. */
+  return err ? WS_ERR_INPUT : WS_OK;
 }
 
 WsErr ws_h5small_read_attr_f64(hid_t obj, const char *what, const char *name, double *value) {
   WS_CHECK(H5Aexists(obj, name) > 0, WS_ERR_INPUT, "%s: attribute %s missing", what, name);
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  herr_t st = H5Aread(a, H5T_NATIVE_DOUBLE, value);
+  WS_CHECK(a >= 0, WS_ERR_INPUT, "%s: cannot open attribute %s", what, name);
+  hid_t t = H5Aget_type(a);
+  H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+  if (t >= 0) H5Tclose(t);
+  herr_t st = cls == H5T_INTEGER || cls == H5T_FLOAT ? H5Aread(a, H5T_NATIVE_DOUBLE, value) : -1;
   H5Aclose(a);
+  WS_CHECK(cls == H5T_INTEGER || cls == H5T_FLOAT, WS_ERR_INPUT,
+           "%s: attribute %s must be a number, found %s", what, name, ws_h5file_class_name(cls));
   WS_CHECK(st >= 0, WS_ERR_INPUT, "%s: cannot read attribute %s", what, name);
   return WS_OK;
 }
@@ -128,9 +152,10 @@ WsErr ws_h5small_read_attr_f64(hid_t obj, const char *what, const char *name, do
 WsErr ws_h5small_read_attr_str(hid_t obj, const char *what, const char *name, char **value) {
   WS_CHECK(H5Aexists(obj, name) > 0, WS_ERR_INPUT, "%s: attribute %s missing", what, name);
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  WS_CHECK(a >= 0, WS_ERR_INPUT, "%s: cannot open attribute %s", what, name);
   hid_t t = H5Aget_type(a);
   WsErr err = WS_OK;
-  if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0) {
+  if (t < 0 || H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0) {
     err = ws_error_set(WS_ERR_INPUT, "%s: attribute %s is not a fixed-length string", what, name);
   } else {
     size_t size = H5Tget_size(t);
@@ -138,7 +163,7 @@ WsErr ws_h5small_read_attr_str(hid_t obj, const char *what, const char *name, ch
     if (!*value || H5Aread(a, t, *value) < 0)
       err = ws_error_set(WS_ERR_INPUT, "%s: cannot read attribute %s", what, name);
   }
-  H5Tclose(t);
+  if (t >= 0) H5Tclose(t);
   H5Aclose(a);
   return err;
 }

@@ -7,6 +7,7 @@
 
 #include "wshare/h5file.h"
 #include "wshare/h5small.h"
+#include "wshare/outfile.h"
 
 /* One value per group (and per output with per-output ties, n_groups x q), ascending ids:
  * every member of a tied column carries its value. */
@@ -77,8 +78,10 @@ static WsErr attr_outputs(hid_t f, const char *name, const WsResult *r, const do
 }
 
 static WsErr write_file(const char *path, const WsResult *r, int ranks) {
-  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot create result file '%s'", path);
+  WsOutfile out;
+  WS_CALL(ws_outfile_begin(path, NULL, &out));
+  hid_t f;
+  WS_CALL(ws_outfile_create_h5(&out, 1, &f));
   WsErr err = WS_OK;
   const WsHistory *h = r->history;
   int64_t hl = h ? h->len : 0;
@@ -127,9 +130,11 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5small_attr_str(f, "sharing",
                           r->learn ? "learn" : ws_sharing_kind_name(r->sharing->kind)));
 #undef TRY
-  if (H5Fclose(f) < 0 && !err) err = ws_error_set(WS_ERR_RUNTIME, "cannot close '%s'", path);
-  if (err) return ws_error_prefix(err, path);
-  return WS_OK;
+  if (err) ws_error_prefix(err, path);
+  err = ws_h5file_close_hid(f, err, path);
+  if (!err) err = ws_outfile_commit(&out);
+  if (err) ws_outfile_abandon(&out);
+  return err;
 }
 
 WsErr ws_result_write(const char *path, const WsResult *r, MPI_Comm comm) {
@@ -242,6 +247,8 @@ static WsErr read_features(const WsH5File *f, WsResultFile *r) {
 }
 
 static WsErr read_result(const WsH5File *f, WsResultFile *r) {
+  WS_CHECK(ws_h5file_exists(f, "/w"), WS_ERR_INPUT,
+           "%s is not a wshare result (it has no dataset /w)", f->path);
   WsDatasetInfo info;
   WS_CALL(ws_h5file_info(f, "/w", &info));
   WS_CHECK(info.ndims == 1 || info.ndims == 2, WS_ERR_INPUT, "%s: /w has %d dimensions", f->path,

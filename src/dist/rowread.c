@@ -91,7 +91,8 @@ static WsErr read_storage(Stored *s, hid_t dcpl) {
   s->chunked = layout == H5D_CHUNKED;
   if (s->chunked) {
     hsize_t c[2] = {1, 1};
-    WS_H5(H5Pget_chunk(dcpl, s->ndims, c), s->path);
+    WS_H5(H5Pget_chunk(dcpl, s->ndims, c), "%s: cannot read the chunk shape of %s", s->path,
+          s->name);
     s->cdims[0] = c[0];
     s->cdims[1] = s->ndims == 2 ? c[1] : 1;
     snprintf(info->storage, sizeof info->storage, "chunked %llu", (unsigned long long)c[0]);
@@ -146,7 +147,8 @@ static WsErr stored_open(const WsH5File *f, const char *name, WsLayout layout, i
   WS_CHECK(name[0] == '/', WS_ERR_INPUT, "%s: dataset name '%s' must start with '/'", path, name);
   WS_CHECK(ws_h5file_exists(f, name), WS_ERR_INPUT, "%s: dataset %s not found", path, name);
   s->dset = H5Dopen2(f->file, name, H5P_DEFAULT);
-  WS_CHECK(s->dset >= 0, WS_ERR_INPUT, "%s: %s is not a dataset", path, name);
+  WS_CHECK(s->dset >= 0, WS_ERR_INPUT, "%s: %s is not a dataset (a group or another object)", path,
+           name);
   hid_t space = H5Dget_space(s->dset);
   hsize_t dims[H5S_MAX_RANK];
   s->ndims = H5Sget_simple_extent_dims(space, dims, NULL);
@@ -160,7 +162,8 @@ static WsErr stored_open(const WsH5File *f, const char *name, WsLayout layout, i
   H5T_class_t cls = H5Tget_class(s->ftype);
   WS_CHECK(cls == H5T_INTEGER || cls == H5T_FLOAT, WS_ERR_INPUT,
            "%s: dataset %s must hold integers or floats (found %s)", path, name,
-           cls == H5T_ENUM ? "an enum, e.g. numpy bool: store it as uint8" : "a non-numeric type");
+           cls == H5T_ENUM ? "an enum, e.g. numpy bool: store it as uint8"
+                           : ws_h5file_type_name(cls, H5Tget_size(s->ftype)));
   WsRowInfo *info = &s->info;
   info->ndims = s->ndims;
   info->rows = (int64_t)s->sdims[s->pdim];
@@ -174,6 +177,9 @@ static WsErr stored_open(const WsH5File *f, const char *name, WsLayout layout, i
   hid_t dcpl = H5Dget_create_plist(s->dset);
   WsErr err = read_storage(s, dcpl);
   H5Pclose(dcpl);
+  /* Whole rows, stored as they are used, nothing to decode (the pieces are found per rank). */
+  info->mappable = !err && s->pdim == 0 && s->nfilters == 0 && s->native &&
+                   (!s->chunked || s->cdims[1] == s->sdims[1]) && !force_hdf5();
   if (!err && s->pdim == 1) {
     size_t used = strlen(info->storage);
     snprintf(info->storage + used, sizeof info->storage - used, ", stored transposed");
@@ -238,9 +244,7 @@ static void unmap_all(WsRowBlock *b) {
 /* Maps the rows when the storage allows; 1 when mapped.  Pieces close together in the file
  * share one mapping; MAP_POPULATE brings the pages in with one call, not a fault each. */
 static int try_map(const Stored *s, int64_t a, WsRowBlock *b) {
-  int mappable =
-      s->pdim == 0 && s->nfilters == 0 && s->native && (!s->chunked || s->cdims[1] == s->sdims[1]);
-  if (!mappable) return 0;
+  if (!s->info.mappable) return 0;
   int max_pieces = WS_MAX_MAPS;
   Piece *pieces = malloc((size_t)max_pieces * sizeof *pieces);
   b->runs = malloc((size_t)max_pieces * sizeof *b->runs);

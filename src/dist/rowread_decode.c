@@ -105,7 +105,8 @@ static WsErr decode_chunk(const Stored *s, Decoder *dc, int fd, const hsize_t co
   hsize_t size = 0;
   unsigned mask = 0;
   haddr_t addr = HADDR_UNDEF;
-  WS_H5(H5Dget_chunk_info_by_coord(s->dset, coord, &mask, &addr, &size), s->path);
+  WS_H5(H5Dget_chunk_info_by_coord(s->dset, coord, &mask, &addr, &size),
+        "%s: cannot locate a chunk of %s", s->path, s->name);
   if (addr == HADDR_UNDEF) { /* never written: fill values, which HDF5 knows */
     *fallback = 1;
     return WS_OK;
@@ -151,7 +152,7 @@ static WsErr decode_chunk(const Stored *s, Decoder *dc, int fd, const hsize_t co
       cur = dc->work[0];
     }
     WS_H5(H5Tconvert(s->ftype, s->mtype, s->cdims[0] * s->cdims[1], cur, NULL, H5P_DEFAULT),
-          s->path);
+          "%s: cannot convert a chunk of %s", s->path, s->name);
   }
   *out = cur;
   return WS_OK;

@@ -21,7 +21,7 @@ static WsErr check_dataset(const WsH5File *f, const char *name, int groups, cons
   if (groups) {
     WS_CHECK(info.type_class == H5T_INTEGER, WS_ERR_INPUT,
              "%s: %s must be an integer dataset (found %s)", f->path, name,
-             info.type_class == H5T_FLOAT ? "float" : "a non-numeric type");
+             ws_h5file_class_name(info.type_class));
     char cols[WS_NAME_MAX + 96];
     if (des->features->terms == WS_FEATURES_TOTAL)
       snprintf(cols, sizeof cols, "the monomials of degree 1 to %d in the %d columns of %s",
@@ -47,7 +47,8 @@ static WsErr check_dataset(const WsH5File *f, const char *name, int groups, cons
            "(one id per model column, or %d x %d)",
            q, n, q);
   WS_CHECK(info.type_class == H5T_FLOAT || info.type_class == H5T_INTEGER, WS_ERR_INPUT,
-           "%s: %s must be numeric", f->path, name);
+           "%s: %s must be numeric (integer or float), found %s", f->path, name,
+           ws_h5file_class_name(info.type_class));
   WS_CHECK(info.ndims == 2 && info.dims[0] == n && info.dims[1] == n, WS_ERR_INPUT,
            "%s: %s must be %d x %d (one row and column per model column), found %lld x %lld",
            f->path, name, n, n, (long long)info.dims[0],

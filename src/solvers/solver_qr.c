@@ -284,8 +284,8 @@ static WsErr qr_alloc(Qr *q) {
   q->C = ws_memory_calloc(local, sizeof *q->C);
   q->gdd = ws_memory_calloc((size_t)nsum, sizeof *q->gdd);
   q->all = ws_memory_calloc((size_t)c->size * nsum, sizeof *q->all);
-  int ok = q->A && q->tau && q->D && q->cr && q->R && q->z && q->pw && q->tab && q->raw && q->x && q->dx &&
-           q->h && q->d1 && q->gv && q->r && q->f && q->C && q->gdd && q->all;
+  int ok = q->A && q->tau && q->D && q->cr && q->R && q->z && q->pw && q->tab && q->raw && q->x &&
+           q->dx && q->h && q->d1 && q->gv && q->r && q->f && q->C && q->gdd && q->all;
   return ws_comm_agree_alloc(c->comm, ok);
 }
 
@@ -301,11 +301,20 @@ static WsErr qr_factor(Qr *q) {
   WS_CALL(ws_comm_agree(
       c->comm, ws_grid_descriptor(q->grid, q->M, q->nrhs, q->mb, q->nrhs, q->lld, q->descc)));
   double wq[3] = {0.0, 0.0, 0.0};
-  pdgeqrf_(&M, &kp, q->A, &one, &one, q->desc, q->tau, &wq[0], &lwork, &info);
+  int qinfo[3] = {0, 0, 0};
+  pdgeqrf_(&M, &kp, q->A, &one, &one, q->desc, q->tau, &wq[0], &lwork, &qinfo[0]);
   pdormqr_("L", "T", &M, &q->nrhs, &kp, q->A, &one, &one, q->desc, q->tau, q->C, &one, &one,
-           q->descc, &wq[1], &lwork, &info, 1, 1);
+           q->descc, &wq[1], &lwork, &qinfo[1], 1, 1);
   pdormqr_("L", "N", &M, &q->nrhs, &kp, q->A, &one, &one, q->desc, q->tau, q->C, &one, &one,
-           q->descc, &wq[2], &lwork, &info, 1, 1);
+           q->descc, &wq[2], &lwork, &qinfo[2], 1, 1);
+  /* A workspace query that fails reports a bad argument: say which routine refused. */
+  static const char *const queried[3] = {"PDGEQRF", "PDORMQR (Q^T)", "PDORMQR (Q)"};
+  WsErr local = WS_OK;
+  for (int i = 0; i < 3 && !local; i++)
+    if (qinfo[i] != 0)
+      local = ws_error_set(WS_ERR_RUNTIME, "qr: the workspace query of %s failed (info %d)",
+                           queried[i], qinfo[i]);
+  WS_CALL(ws_comm_agree(c->comm, local));
   q->lwork = (int)fmax(wq[0], fmax(wq[1], wq[2])) + 1;
   q->work = ws_memory_calloc((size_t)q->lwork, sizeof *q->work);
   WS_CALL(ws_comm_agree_alloc(c->comm, q->work != NULL));

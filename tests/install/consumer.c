@@ -1,13 +1,14 @@
 /* consumer DATA.h5 RESULT.h5 SOLVER: solves the tied problem of DATA.h5 (groups from its
  * /groups, with an intercept) through the installed library's public API, writes the
  * result, reads it back and prints the weights and the intercept, one per line (rank 0). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "wshare/wshare.h"
 
 static WsErr iterate(WsSolver *s, const WsProblem *prob) {
-  double *theta0 = calloc((size_t)prob->dim, sizeof *theta0);
+  double *theta0 = calloc((size_t)prob->nw, sizeof *theta0); /* w0 = 0: n x q weights */
   WS_CHECK(theta0, WS_ERR_RUNTIME, "out of memory");
   WsErr err = ws_solver_start(s, theta0);
   free(theta0);
@@ -49,14 +50,14 @@ static WsErr run(MPI_Comm comm, const char *data_path, const char *out, const ch
   if (!err) err = ws_sharing_file_read(data, ws_sharing_file_default_kind(data), NULL, des, &sh);
   if (!err) err = ws_problem_create(comm, des, sh, 0.0, 1, NULL, &prob);
   if (!err) err = ws_solver_create(solver, prob, &opt, &s);
-  if (!err) err = ws_solution_create(prob->n, &sol);
+  if (!err) err = ws_solution_create(prob->n, prob->q, &sol);
   if (!err) err = ws_history_create(&history);
   if (!err && !ws_solver_is_iterative(s)) err = ws_solver_solve(s, sol);
   if (!err && ws_solver_is_iterative(s)) err = iterate(s, prob);
   if (!err && ws_solver_is_iterative(s)) err = ws_solver_finish(s, sol);
   if (!err) {
-    int size;
-    MPI_Comm_size(comm, &size);
+    double r2 = ws_stats_r2(sol->rss_out[0], des->y_sum[0], des->y_sumsq[0], des->part.rows, 1);
+    double rmse = sqrt(sol->rss_out[0] / (double)des->part.rows);
     WsResult res = {.solver = ws_solver_name(s),
                     .iterations = ws_solver_iterations(s),
                     .converged = 1,
@@ -66,7 +67,9 @@ static WsErr run(MPI_Comm comm, const char *data_path, const char *out, const ch
                     .rtol = opt.rtol,
                     .rows = des->part.rows,
                     .cols = des->n,
-                    .r2 = ws_stats_r2(sol->rss, des->y_sum, des->y_sumsq, des->part.rows, 1),
+                    .r2 = &r2,
+                    .rmse = &rmse,
+                    .q = 1,
                     .config = "[consumer]\n",
                     .poly_degree = 1,
                     .fit_intercept = 1,

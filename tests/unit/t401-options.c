@@ -97,8 +97,12 @@ int main(void) {
   expect_parse_error(1, e2, "solve: option --intercept takes no value");
   char *e3[] = {"--data"};
   expect_parse_error(1, e3, "solve: option --data needs a value (FILE)");
+  char *e3b[] = {"--data", "--intercept"};
+  expect_parse_error(2, e3b,
+                     "solve: option --data needs a value (FILE), found option '--intercept'");
   char *e4[] = {ini, "extra"};
-  expect_parse_error(2, e4, "solve: unexpected argument 'extra'");
+  expect_parse_error(2, e4,
+                     "solve: unexpected argument 'extra' (only one CONFIG.ini may be given)");
   char *e5[] = {bad_key};
   char msg[256];
   snprintf(msg, sizeof msg, "%s: unknown key 'frobnicate' (keys are the solve option names)",
@@ -110,7 +114,7 @@ int main(void) {
   char missing[80];
   snprintf(missing, sizeof missing, "%s/missing.ini", dir);
   char *e7[] = {missing};
-  snprintf(msg, sizeof msg, "%s: cannot open config file", missing);
+  snprintf(msg, sizeof msg, "cannot open config file '%s': No such file or directory", missing);
   expect_parse_error(1, e7, msg);
 
   /* --help stops parsing. */

@@ -2,7 +2,7 @@
  * MPI, no HDF5).
  *
  * Every function that can fail returns a WsErr; the values double as the process exit
- * codes (README "Exit codes and errors").  The message of the most recent failure, and the
+ * codes (README "Errors and exit codes").  The message of the most recent failure, and the
  * chain of call sites it travelled up through, are kept in one record per process (the
  * only mutable module state besides the signal flag), so that it can be agreed on across
  * ranks and printed once.  WS_CALL adds a frame at every level; with WSHARE_DEBUG=1 in the

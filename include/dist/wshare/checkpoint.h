@@ -24,6 +24,10 @@ typedef struct {
 WsErr ws_checkpoint_write(const char *dir, int keep, int64_t iteration,
                           const WsCheckpointContent *c, MPI_Comm comm, char path[WS_PATH_MAX]);
 
+/* Local: 1 when a file of this name (no directory) in a checkpoint directory is one that
+ * wshare replaces or prunes: a checkpoint or its temporary. */
+int ws_checkpoint_owns_name(const char *name);
+
 /* Collective: the newest checkpoint in dir that opens and is complete ("" if none); a
  * broken one is skipped with a warning naming it. */
 WsErr ws_checkpoint_find(const char *dir, MPI_Comm comm, char path[WS_PATH_MAX]);

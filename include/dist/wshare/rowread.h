@@ -34,6 +34,7 @@ typedef struct {
   WsDtype dtype;     /* memory type: float32 when every stored value is exactly a float32 */
   char type[48];     /* stored type, e.g. "int8", "float64 big-endian" */
   char storage[128]; /* e.g. "contiguous", "chunked 2048 x 256, gzip" */
+  int mappable;      /* the rows can be mapped from the file as they are (method "mapped") */
 } WsRowInfo;
 
 /* A run of consecutive local rows that sit together in memory. */
