@@ -28,11 +28,14 @@ One iteration of gd, agd or cg is one pass over the rank's rows of X and one MPI
   8 (k + q + 3): the raw gradient is mapped to the k tied parameters before the allreduce.
 
 Validation: relative error model / measured - 1 per measured point (median s/iter over the
-rounds), max and median of |error| over the points that are not oversubscribed and over all.
+rounds), max and median of |error| over the points neither oversubscribed nor used for eta,
+and over all points not used for eta.
 Projection to 1024 ranks, 2 ranks per node (this machine as a node): strong scaling of the
 medium problem (10^6 x 256, 64 groups) and of a 10^9-row problem, weak scaling at medium's
 10^6 rows per rank (1024 ranks: 1.02 x 10^9 rows), and weak scaling at medium's 2.05 GB of X
-per rank with k = n tied weights up to 10^6. Writes DIR/scaling.md and DIR/scaling.png.
+per rank with k tied weights up to 10^6 (and 10^6 columns tied into 64 groups, with and
+without the tied-size reduction). Writes DIR/scaling.md, DIR/scaling.png (and PNG with
+--image) and DIR/scaling-model.json (every number).
 """
 import argparse
 import json
@@ -75,8 +78,9 @@ def node_rate(c, bw, eta):
 
 def cluster_rate(p, bw, eta):
     """Aggregate pass rate of p ranks on nodes of PER_NODE ranks like this machine."""
-    return (p // PER_NODE) * node_rate(PER_NODE, bw, eta) if p >= PER_NODE else \
-        node_rate(p, bw, eta)
+    if p < PER_NODE:
+        return node_rate(p, bw, eta)
+    return p / PER_NODE * node_rate(PER_NODE, bw, eta)
 
 
 def tied_bytes(k, q=1):
@@ -220,11 +224,30 @@ def project(bw, tcp, eta):
             q["eff"] = (base["t"] / q["t"] if name.startswith("weak") else
                         base["t"] * base["p"] / (q["t"] * q["p"]))
             q["comm"] = q["t_ar"] / q["t"]
-        # where the allreduce first costs at least the pass (powers of 2, up to 2^24 ranks)
-        cross = next((p for p in (2**i for i in range(1, 25))
-                      if (lambda m: m["t_ar"] >= m["t_pass"])(
-                          model_point(p, xb(p), nbytes, bw, tcp, eta))), None)
-        out[name] = dict(bytes=nbytes, pts=pts, crossover=cross)
+        out[name] = dict(bytes=nbytes, pts=pts, crossover=crossover(xb, nbytes, bw, tcp, eta))
+    return out
+
+
+def crossover(xb, nbytes, bw, tcp, eta):
+    """Smallest power of 2 (up to 2^24) where the allreduce costs at least the pass."""
+    for p in (2**i for i in range(1, 25)):
+        m = model_point(p, xb(p), nbytes, bw, tcp, eta)
+        if m["t_ar"] >= m["t_pass"]:
+            return p
+    return None
+
+
+def what_if(bw, tcp, eta):
+    """Crossover of the strong medium case for faster nodes and a lower latency (assumed
+    figures, not measured): rows (node pass rate factor, alpha) -> P."""
+    xb, _, nbytes = scenarios()["strong, medium (10^6 x 256, k 64)"]
+    out = []
+    for alpha in (tcp["alpha"], 2e-6):
+        for f in (1, 2, 4):
+            e = {c: v * f for c, v in eta.items()}
+            link = dict(tcp, alpha=alpha)
+            out.append(dict(factor=f, alpha=alpha, rate=node_rate(PER_NODE, bw, e),
+                            crossover=crossover(xb, nbytes, bw, link, e)))
     return out
 
 
@@ -239,7 +262,7 @@ def fmt_t(s):
     return f"{s * 1e6:.3g} µs"
 
 
-def write_md(path, doc, bw, links, rows, eta, sc, checks, bad):
+def write_md(path, doc, bw, links, rows, eta, sc, checks, bad, whatif):
     L = []
     w = L.append
     w("# Scaling model of the iterative solvers (one pass + one allreduce per iteration)")
@@ -338,6 +361,16 @@ def write_md(path, doc, bw, links, rows, eta, sc, checks, bad):
                 w(f"| {q['p']} | {q['gb_rank']:.3g} | {fmt_t(q['t_pass'])} | {fmt_t(q['t_ar'])} | "
                   f"{fmt_t(q['t'])} | {speedup} {eff_cell(q)} | "
                   f"{100 * q['comm']:.0f}% |")
+    w("")
+    w("What if (assumed figures, not measured): where the allreduce of the strong medium case "
+      "first costs as much as the pass, for faster nodes and for a 2 µs allreduce latency "
+      "(a low-latency interconnect instead of the emulated one):")
+    w("")
+    w("| node pass rate | alpha | allreduce ≥ pass from P = |")
+    w("| --- | --- | --- |")
+    for r in whatif:
+        w(f"| {r['rate'] / 1e9:.1f} GB/s ({r['factor']}× measured) | {r['alpha'] * 1e6:.1f} µs"
+          f"{' (measured)' if r['alpha'] == links['tcp']['alpha'] else ''} | {r['crossover']} |")
     w("")
     open(path, "w").write("\n".join(L) + "\n")
 
@@ -466,7 +499,7 @@ def main():
     checks = allreduce_checks(sweeps, links)
     os.makedirs(a.out, exist_ok=True)
     md = os.path.join(a.out, "scaling.md")
-    write_md(md, doc, bw, links, rows, eta, sc, checks, bad)
+    write_md(md, doc, bw, links, rows, eta, sc, checks, bad, what_if(bw, links["tcp"], eta))
     png = os.path.join(a.out, "scaling.png")
     plot(png, rows, links, sc, bw, eta)
     if a.image:
