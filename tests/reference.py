@@ -4,8 +4,14 @@ compared against a wshare result file.
 
 usage: reference.py RESULT.h5 DATA.h5 [--ridge L] [--intercept] [--poly-degree D]
                     [--sharing none|groups|matrix] [--sharing-file F] [--sharing-dataset D]
-                    [--tol T]
-Exits 1 (printing the error) when max|w - w_ref| / max|w_ref| > tol or the intercept differs.
+                    [--y DATASET] [--tol T]
+
+With several outputs (Y m x q) the problem is written out explicitly as one regression on
+the stacked design: a row per (data row i, output o), the weights W (n x q) flattened row
+by row, w = S v with S the tied basis over all n q weights (a 1-D groups of length n gives
+each output its own copy of every group; n x q groups tie across outputs; -2 is a zero row
+of S), and one intercept column per output.  Exits 1 (printing the error) when
+max|W - W_ref| / max|W_ref| > tol or an intercept differs.
 """
 import argparse
 import sys
@@ -14,19 +20,29 @@ import h5py
 import numpy as np
 
 
-def tied_basis(args, data, n):
-    """Basis S of the tied weights (w = S v) from the sharing, as numpy computes it."""
+def entry_ids(g, n, q):
+    """Group ids of the n q weights (row-major), one tied column per distinct key."""
+    g = np.asarray(g)
+    if g.ndim == 2 and g.shape == (n, 1) and q == 1:
+        g = g[:, 0]
+    if g.ndim == 1:  # the same ties for every output, each output its own copy
+        return [(int(g[j]), o) if g[j] >= 0 else int(g[j]) for j in range(n) for o in range(q)]
+    return [int(g[j, o]) for j in range(n) for o in range(q)]
+
+
+def tied_basis(args, data, n, q):
+    """Basis S (n q x k) of the tied weights, w = S v, as numpy computes it."""
     kind = args.sharing
     src = h5py.File(args.sharing_file or args.data, "r")
     if kind is None:
         kind = "groups" if "groups" in data else "none"
     if kind == "none":
-        return np.eye(n)
+        return np.eye(n * q)
     if kind == "groups":
-        g = src[args.sharing_dataset or "/groups"][:]
-        ids = sorted(set(int(i) for i in g if i >= 0))
-        cols = [(g == i).astype(float) for i in ids]
-        cols += [np.eye(n)[j] for j in np.where(g < 0)[0]]
+        ids = entry_ids(src[args.sharing_dataset or "/groups"][:], n, q)
+        keys = sorted({i for i in ids if i != -1 and i != -2}, key=str)
+        cols = [np.array([float(i == key) for i in ids]) for key in keys]
+        cols += [np.eye(n * q)[e] for e, i in enumerate(ids) if i == -1]  # -2: no column
         return np.array(cols).T
     A = src[args.sharing_dataset or "/A"][:]
     vals, vecs = np.linalg.eigh((A + A.T) / 2)
@@ -43,36 +59,43 @@ def main():
     p.add_argument("--sharing")
     p.add_argument("--sharing-file")
     p.add_argument("--sharing-dataset")
+    p.add_argument("--y")
     p.add_argument("--tol", type=float, default=1e-8)
     args = p.parse_args()
 
     data = h5py.File(args.data, "r")
     X = data["X"][:].astype(np.float64)
-    y = data["y"][:].astype(np.float64)
+    y_name = args.y or ("y" if "y" in data else "Y")
+    Y = data[y_name][:].astype(np.float64)
+    Y = Y.reshape(len(Y), -1)
     if args.poly_degree > 1:
         X = np.column_stack([X[:, j] ** d for j in range(X.shape[1])
                              for d in range(1, args.poly_degree + 1)])
     m, n = X.shape
-    S = tied_basis(args, data, n)
-    Z = X @ S
+    q = Y.shape[1]
+    S = tied_basis(args, data, n, q)
+    k = S.shape[1]
+    # Stacked design: row (i, o) is x_i placed on the weights (., o), times S.
+    Z = np.kron(X, np.eye(q)) @ S
     if args.intercept:
-        Z = np.column_stack([Z, np.ones(m)])
-    # Normal equations of the tied problem, penalising w = S v but not the intercept.
+        Z = np.column_stack([Z, np.kron(np.ones((m, 1)), np.eye(q))])
+    t = Y.reshape(-1)
+    # Normal equations of the tied problem, penalising w = S v but not the intercepts.
     P = np.zeros((Z.shape[1], Z.shape[1]))
-    P[: S.shape[1], : S.shape[1]] = S.T @ S
-    G = Z.T @ Z / m + args.ridge * P
+    P[:k, :k] = S.T @ S
     if args.ridge == 0.0:
-        v = np.linalg.lstsq(Z, y, rcond=None)[0]
+        v = np.linalg.lstsq(Z, t, rcond=None)[0]
     else:
-        v = np.linalg.solve(G, Z.T @ y / m)
-    w_ref = S @ v[: S.shape[1]]
-    b_ref = v[-1] if args.intercept else 0.0
+        v = np.linalg.solve(Z.T @ Z / m + args.ridge * P, Z.T @ t / m)
+    w_ref = (S @ v[:k]).reshape(n, q)
+    b_ref = v[k:] if args.intercept else np.zeros(q)
 
     res = h5py.File(args.result, "r")
-    w = res["w"][:]
+    w = np.asarray(res["w"][()]).reshape(n, q)
+    b = np.asarray(res["intercept"][()]).reshape(q)
     scale = max(np.abs(w_ref).max(), 1e-300)
     err_w = np.abs(w - w_ref).max() / scale
-    err_b = abs(res["intercept"][()] - b_ref) / max(abs(b_ref), scale)
+    err_b = (np.abs(b - b_ref) / np.maximum(np.abs(b_ref), scale)).max()
     if not (err_w <= args.tol and err_b <= args.tol):
         print(f"reference: {args.result}: relative error w {err_w:.3e}, intercept {err_b:.3e} "
               f"> tol {args.tol:g}", file=sys.stderr)

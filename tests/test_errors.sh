@@ -4,6 +4,7 @@ source "$(dirname "$0")/common.sh"
 mkdata ok.h5 'X=[[1,2],[2,3],[3,4],[4,4],[5,1],[6,0]]' 'y=[1,2,3,4,5,6]' 'groups=[0,0]'
 mkdata rows.h5 'X=[[1,2],[2,3],[3,4]]' 'y=[1,2]'
 mkdata len.h5 'X=[[1,2],[2,3],[3,4]]' 'y=[1,2,3]' 'groups=[0,0,1]'
+mkdata ids.h5 'X=[[1,2,3,4,5,6]]*8' 'y=[1]*8' 'groups=[0,-2,-1,0,1,-3]'
 py "f = h5py.File('float.h5', 'w'); f['X'] = np.ones((3, 2)); f['y'] = np.ones(3); f['groups'] = np.zeros(2)"
 py "f = h5py.File('a.h5', 'w'); f['X'] = np.ones((3, 2)); f['y'] = np.ones(3); f['A'] = np.eye(3)[:, :2]"
 py "f = h5py.File('nonproj.h5', 'w'); f['X'] = np.arange(6.0).reshape(3, 2); f['y'] = np.ones(3); f['A'] = [[1.0, 0.5], [0.0, 1.0]]"
@@ -20,6 +21,7 @@ expect_error 2 "ok.h5: dataset /nope/y not found" solve --data ok.h5 --y /nope/y
 expect_error 2 "rows.h5: /X has 3 rows but /y has 2 (is X stored transposed? see --X-layout)" solve --data rows.h5
 expect_error 2 "len.h5: /groups has 3 entries, expected 2 (one per model column: 2 columns of /X x poly degree 1)" solve --data len.h5
 expect_error 2 "float.h5: /groups must be an integer dataset (found float)" solve --data float.h5
+expect_error 2 "ids.h5: /groups: group id -3 of weight 5 is invalid (ids are >= 0, -1 for not shared, -2 for fixed at zero)" solve --data ids.h5
 expect_error 2 "a.h5: /A must be 2 x 2 (one row and column per model column), found 3 x 2" solve --data a.h5 --sharing matrix
 expect_error 2 "nan.h5: dataset /X has a non-finite value (NaN or Inf) in row 5" solve --data nan.h5
 expect_error 2 "inf.h5: dataset /y has a non-finite value (NaN or Inf) in row 4" solve --data inf.h5

@@ -38,7 +38,7 @@ cmake -S "$CONSUMER" -B cmake-build -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_
   >cmake.log 2>&1 || { cat cmake.log >&2; fail "configure with find_package(wshare)"; }
 cmake --build cmake-build >>cmake.log 2>&1 || { cat cmake.log >&2; fail "build with find_package(wshare)"; }
 # The shared one must use the installed library, not the build tree's.
-ldd cmake-build/consumer | grep -q "$PREFIX/lib/libwshare.so" || fail "consumer does not load $PREFIX/lib/libwshare.so"
+grep -q "$PREFIX/lib/libwshare.so" <<<"$(ldd cmake-build/consumer)" || fail "consumer does not load $PREFIX/lib/libwshare.so"
 for solver in qr cg; do
   launch "$NRANKS" cmake-build/consumer data.h5 "r-$solver.h5" "$solver" >"w-cmake-$solver.txt" ||
     fail "consumer (CMake, $solver)"

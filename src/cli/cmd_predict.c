@@ -1,4 +1,4 @@
-/* wshare predict: y_pred = X w + b for a fitted model, each rank its own rows. */
+/* wshare predict: Y_pred = X W + b for a fitted model (q outputs), each rank its own rows. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,46 +17,58 @@ static const WsOptionSpec predict_specs[] = {
     {"data", "FILE", NULL, "HDF5 data file (required)"},
     {"X", "DATASET", "/X", "design matrix dataset"},
     {"X-layout", "rows|columns", "rows", "columns: X is stored transposed, n x m"},
-    {"X-layout", "rows|columns", "rows", "columns: X is stored transposed, n x m"},
-    {"y", "DATASET", NULL, "targets, to report rmse and r2 [default: /y if present]"},
+    {"y", "DATASET", NULL, "targets, to report rmse and r2 [default: /y or /Y if present]"},
     {"out", "FILE", NULL, "file to write /y_pred to (required)"},
     {"quiet", NULL, NULL, "print errors only"},
 };
 
-static WsErr write_predictions(const char *path, const WsDesign *des, const double *pred,
-                               MPI_Comm comm, const double metrics[2], int have_y) {
+/* Collective: /y_pred (m x q) and, with targets, rmse and r2 per output. */
+static WsErr write_predictions(const char *path, const WsDesign *des, int q, const double *pred,
+                               MPI_Comm comm, const double *metrics, int have_y) {
   WsH5File *f = NULL;
   WS_CALL(ws_h5file_create(path, comm, &f));
-  hsize_t dims[1] = {(hsize_t)des->part.rows};
-  hid_t space = H5Screate_simple(1, dims, NULL);
+  hsize_t dims[2] = {(hsize_t)des->part.rows, (hsize_t)q};
+  hid_t space = H5Screate_simple(q > 1 ? 2 : 1, dims, NULL);
   hid_t d = space < 0 ? H5I_INVALID_HID
                       : H5Dcreate2(f->file, "/y_pred", H5T_IEEE_F64LE, space, H5P_DEFAULT,
                                    H5P_DEFAULT, H5P_DEFAULT);
   if (space >= 0) H5Sclose(space);
   WsErr err = d < 0 ? ws_error_set(WS_ERR_RUNTIME, "%s: cannot create /y_pred", path) : WS_OK;
   err = ws_comm_agree(comm, err);
-  if (!err) err = ws_dataset_write_rows(f, d, &des->part, 1, H5T_NATIVE_DOUBLE, pred);
+  if (!err) err = ws_dataset_write_rows(f, d, &des->part, q, H5T_NATIVE_DOUBLE, pred);
   if (d >= 0) H5Dclose(d);
-  if (!err && have_y) {
-    err = ws_comm_agree(comm, ws_h5small_attr_f64(f->file, "rmse", metrics[0]));
-    if (!err) err = ws_comm_agree(comm, ws_h5small_attr_f64(f->file, "r2", metrics[1]));
+  /* One value per output: scalars with one output, arrays of q otherwise. */
+  for (int a = 0; a < 2 && !err && have_y; a++) {
+    const char *name = a == 0 ? "rmse" : "r2";
+    const double *v = metrics + a * q;
+    err = ws_comm_agree(comm, q == 1 ? ws_h5small_attr_f64(f->file, name, v[0])
+                                     : ws_h5small_attr_f64_array(f->file, name, v, q));
   }
   ws_h5file_close(&f);
   return err;
 }
 
-/* Local: predictions for this rank's rows; sums[0] += sum of squared residuals. */
+/* Local: predictions for this rank's rows (count x q); rss[o] += each output's sum of squared
+ * residuals. */
 static void predict_rows(WsDesign *des, const WsResultFile *model, int have_y, double *pred,
                          double *rss) {
+  int n = des->n, q = (int)model->outputs;
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
     int64_t rows = ws_design_slab_rows(des, i0);
     ws_design_rows(des, i0, rows, des->slab);
     for (int64_t i = 0; i < rows; i++) {
-      double v = model->intercept[0];
-      for (int j = 0; j < des->n; j++)
-        v += des->slab[i * des->n + j] * model->w[j];
-      pred[i0 + i] = v;
-      if (have_y) *rss += (v - des->y[i0 + i]) * (v - des->y[i0 + i]);
+      double *out = pred + (i0 + i) * q;
+      for (int o = 0; o < q; o++)
+        out[o] = model->intercept[o];
+      for (int j = 0; j < n; j++) {
+        double x = des->slab[i * n + j];
+        for (int o = 0; o < q; o++)
+          out[o] += x * model->w[(int64_t)j * q + o];
+      }
+      for (int o = 0; have_y && o < q; o++) {
+        double r = out[o] - des->y[(i0 + i) * q + o];
+        rss[o] += r * r;
+      }
     }
   }
 }
@@ -70,12 +82,10 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   WsDesign *des = NULL;
   double *pred = NULL;
   WsErr err = ws_result_read(ws_options_str(o, "model"), comm, &model);
-  if (!err && model->outputs != 1)
-    err = ws_error_set(WS_ERR_INPUT, "%s: /w has %lld outputs; predict takes one",
-                       ws_options_str(o, "model"), (long long)model->outputs);
   if (!err) err = ws_h5file_open(ws_options_str(o, "data"), comm, &data);
   const char *y_name = ws_options_str(o, "y");
-  if (!err && !y_name) y_name = ws_h5file_exists(data, "/y") ? "/y" : NULL;
+  if (!err && !y_name)
+    y_name = ws_h5file_exists(data, "/y") ? "/y" : ws_h5file_exists(data, "/Y") ? "/Y" : NULL;
   int layout = 0;
   if (!err) err = ws_options_choice(o, "X-layout", ws_rowread_layout_names(), &layout);
   WsDesignSource src = {.x_name = ws_options_str(o, "X"),
@@ -95,27 +105,41 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
     err = ws_error_set(
         WS_ERR_INPUT, "%s: %s gives %d model columns but the model %s has %lld weights", data->path,
         src.x_name, des->n, ws_options_str(o, "model"), (long long)model->n);
+  if (!err && y_name && des->q != model->outputs)
+    err = ws_error_set(WS_ERR_INPUT, "%s: %s has %d outputs but the model %s has %lld", data->path,
+                       y_name, des->q, ws_options_str(o, "model"), (long long)model->outputs);
+  int q = err ? 1 : (int)model->outputs;
+  double *metrics = NULL, *rss = NULL;
   if (!err) {
-    pred = ws_memory_calloc((size_t)(des->part.count > 0 ? des->part.count : 1), sizeof *pred);
-    err = ws_comm_agree_alloc(comm, pred != NULL);
+    pred = ws_memory_calloc((size_t)(des->part.count > 0 ? des->part.count : 1) * q, sizeof *pred);
+    metrics = ws_memory_calloc((size_t)3 * q, sizeof *metrics);
+    err = ws_comm_agree_alloc(comm, pred && metrics);
+    rss = metrics + 2 * q;
   }
-  double rss = 0.0, metrics[2] = {0.0, 0.0};
   if (!err) {
-    predict_rows(des, model, y_name != NULL, pred, &rss);
-    err = ws_reduce_sum(comm, &rss, 1, NULL);
+    predict_rows(des, model, y_name != NULL, pred, rss);
+    err = ws_reduce_sum(comm, rss, q, NULL);
   }
-  if (!err && y_name) {
-    metrics[0] = sqrt(rss / (double)des->part.rows);
-    metrics[1] = ws_stats_r2(rss, des->y_sum, des->y_sumsq, des->part.rows, model->fit_intercept);
+  double r2_mean = 0.0, rss_all = 0.0;
+  for (int k = 0; !err && y_name && k < q; k++) {
+    metrics[k] = sqrt(rss[k] / (double)des->part.rows);
+    metrics[q + k] =
+        ws_stats_r2(rss[k], des->y_sum[k], des->y_sumsq[k], des->part.rows, model->fit_intercept);
+    r2_mean += metrics[q + k] / q;
+    rss_all += rss[k];
   }
   if (!err)
-    err = write_predictions(ws_options_str(o, "out"), des, pred, comm, metrics, y_name != NULL);
+    err = write_predictions(ws_options_str(o, "out"), des, q, pred, comm, metrics, y_name != NULL);
   if (!err && rank == 0 && !ws_options_flag(o, "quiet")) {
     printf("wshare predict: wrote %lld predictions to %s", (long long)des->part.rows,
            ws_options_str(o, "out"));
-    if (y_name) printf(" (rmse %.6g, r2 %.10f)", metrics[0], metrics[1]);
+    if (y_name && q == 1) printf(" (rmse %.6g, r2 %.10f)", metrics[0], metrics[1]);
+    if (y_name && q > 1)
+      printf(" (%d outputs: rmse %.6g over all, mean r2 %.10f)", q,
+             sqrt(rss_all / ((double)des->part.rows * q)), r2_mean);
     printf("\n");
   }
+  free(metrics);
   free(pred);
   ws_result_destroy(&model);
   ws_design_destroy(&des);

@@ -26,7 +26,8 @@ static const WsOptionSpec solve_specs[] = {
     {"X", "DATASET", "/X", "design matrix dataset (m x n, any integer or float type)"},
     {"X-layout", "rows|columns", "rows",
      "columns: X is stored transposed, n x m (MATLAB v7.3, Julia, Fortran)"},
-    {"y", "DATASET", "/y", "target dataset (m)"},
+    {"y", "DATASET", NULL,
+     "targets (m, or m x q for q outputs) [default: /y, or /Y when the data have no /y]"},
     {"sharing", "none|groups|matrix|learn", NULL,
      "sharing kind [default: groups if the data has /groups or a sharing file or dataset is "
      "named, else none]"},
@@ -238,8 +239,12 @@ static WsErr read_sharing(SolveRun *r) {
   const WsH5File *f = NULL;
   WsErr err = WS_OK;
   if (c->learn) {
+    /* Every rank read the same shape of the targets. */
+    WS_CHECK(r->des->q == 1, WS_ERR_INPUT,
+             "--sharing learn: %s has %d outputs; learned sharing takes one output", c->y_name,
+             r->des->q);
     err = read_learn_start(r);
-    return err ? err : ws_comm_agree(r->comm, ws_sharing_create_none(r->des->n, &r->sh));
+    return err ? err : ws_comm_agree(r->comm, ws_sharing_create_none(r->des->n, 1, &r->sh));
   }
   /* Naming a sharing file or dataset asks for groups (as --sharing-file RESULT.h5 of a
    * learned fit does), unless --sharing says otherwise. */
@@ -255,15 +260,14 @@ static WsErr read_sharing(SolveRun *r) {
   return err;
 }
 
-static WsErr initial_theta(SolveRun *r, double *theta) {
+static WsErr initial_weights(SolveRun *r, double *w) {
   WsInitial init = {r->cfg.init, (uint64_t)r->cfg.seed};
   char path[WS_PATH_MAX];
   WsH5File *opened = NULL;
   const WsH5File *f = NULL;
   WsErr err =
       ws_initial_file(&init, path, sizeof path) ? open_or_reuse(r, path, &opened, &f) : WS_OK;
-  memset(theta, 0, (size_t)r->prob->dim * sizeof *theta);
-  if (!err) err = ws_initial_weights(&init, f, r->prob->n, r->comm, theta);
+  if (!err) err = ws_initial_weights(&init, f, r->prob->n, r->prob->q, r->comm, w);
   ws_h5file_close(&opened);
   return err;
 }
@@ -273,6 +277,8 @@ static WsErr setup(SolveRun *r) {
   double t0 = ws_timer_now();
   WS_CALL(ws_h5file_open(c->data, r->comm, &r->data));
   ws_timer_add(&r->timers, WS_TIME_READ, t0);
+  if (!c->y_name)
+    c->y_name = !ws_h5file_exists(r->data, "/y") && ws_h5file_exists(r->data, "/Y") ? "/Y" : "/y";
   WsDesignSource src = {.x_name = c->x_name,
                         .y_name = c->y_name,
                         .degree = (int)c->degree,
@@ -295,27 +301,40 @@ static void print_header(SolveRun *r) {
   MPI_Allreduce(&local, &most, 1, MPI_LONG_LONG, MPI_MAX, r->comm);
   double bytes = (double)most * des->n_raw * (des->dtype == WS_DTYPE_F32 ? 4 : 8);
   ws_report(&r->rep,
-            "problem: %s: %lld rows x %d columns (%s%s), %d ranks, X %.1f MiB per rank (max)\n"
+            "problem: %s: %lld rows x %d columns (%s%s), %d output%s, %d ranks, X %.1f MiB per "
+            "rank (max)\n"
             "input: X is %s, %s (rank 0 %s it)\n",
             r->cfg.data, (long long)des->part.rows, des->n,
             des->dtype == WS_DTYPE_F32 ? "float32" : "float64",
-            ws_features_identity(des->features) ? "" : ", polynomial features", r->size,
-            bytes / 1048576.0, des->x_info.type, des->x_info.storage, des->x_rows->method);
+            ws_features_identity(des->features) ? "" : ", polynomial features", des->q,
+            des->q > 1 ? "s" : "", r->size, bytes / 1048576.0, des->x_info.type,
+            des->x_info.storage, des->x_rows->method);
   if (r->cfg.learn)
     ws_report(&r->rep, "sharing: learn, starting from %s%s\n", r->learn_start_name,
               r->cfg.intercept ? ", intercept" : "");
   else
-    ws_report(&r->rep, "sharing: %s, %d tied columns (%d groups)%s\n",
+    ws_report(&r->rep, "sharing: %s, %d tied columns (%d groups%s)%s%s\n",
               ws_sharing_kind_name(r->sh->kind), r->sh->k, r->sh->n_groups,
-              r->cfg.intercept ? ", intercept" : "");
+              r->sh->per_output || r->sh->q == 1 ? "" : ", across outputs",
+              r->prob->sparse ? ", member-list passes" : "", r->cfg.intercept ? ", intercept" : "");
 }
 
 static WsErr write_result(SolveRun *r, const WsRunOutcome *o, const WsResultLearn *learn) {
   const WsDesign *des = r->des;
   const WsSolution *sol = r->sol;
+  int q = des->q;
   double m = (double)des->part.rows;
   double read_seconds = r->timers.total[WS_TIME_READ];
   WS_MPI(MPI_Allreduce(MPI_IN_PLACE, &read_seconds, 1, MPI_DOUBLE, MPI_MAX, r->comm));
+  double *r2 = ws_memory_calloc((size_t)2 * q, sizeof *r2), *rmse = r2 + q;
+  WS_CALL(ws_comm_agree_alloc(r->comm, r2 != NULL));
+  double r2_mean = 0.0;
+  for (int k = 0; k < q; k++) {
+    r2[k] = ws_stats_r2(sol->rss_out[k], des->y_sum[k], des->y_sumsq[k], des->part.rows,
+                        r->cfg.intercept);
+    rmse[k] = sqrt(sol->rss_out[k] / m);
+    r2_mean += r2[k] / q;
+  }
   WsResult res = {
       .solver = ws_solver_name(r->solver),
       .iterations = ws_solver_iterations(r->solver),
@@ -328,8 +347,9 @@ static WsErr write_result(SolveRun *r, const WsRunOutcome *o, const WsResultLear
       .cols = des->n,
       .wall_seconds = ws_timer_now() - r->t_start + o->elapsed_before,
       .read_seconds = read_seconds,
-      .r2 = ws_stats_r2(sol->rss, des->y_sum, des->y_sumsq, des->part.rows, r->cfg.intercept),
-      .rmse = sqrt(sol->rss / m),
+      .q = q,
+      .r2 = r2,
+      .rmse = rmse,
       .config = r->cfg.config,
       .poly_degree = des->degree,
       .features = des->features,
@@ -346,24 +366,32 @@ static WsErr write_result(SolveRun *r, const WsRunOutcome *o, const WsResultLear
       .learn = learn,
   };
   double t0 = ws_timer_now();
-  WS_CALL(ws_result_write(r->cfg.out, &res, r->comm));
+  WsErr err = ws_result_write(r->cfg.out, &res, r->comm);
   ws_timer_add(&r->timers, WS_TIME_WRITE, t0);
-  ws_report(&r->rep,
-            "result: %s (%s) after %lld iterations; loss %.12e, |A grad| %.3e, r2 %.10f, "
-            "rmse %.6g\nwrote %s\n",
-            o->reason, res.solver, (long long)res.iterations, res.loss, res.grad_norm, res.r2,
-            res.rmse, r->cfg.out);
-  return WS_OK;
+  if (!err && q == 1)
+    ws_report(&r->rep,
+              "result: %s (%s) after %lld iterations; loss %.12e, |A grad| %.3e, r2 %.10f, "
+              "rmse %.6g\nwrote %s\n",
+              o->reason, res.solver, (long long)res.iterations, res.loss, res.grad_norm, r2[0],
+              rmse[0], r->cfg.out);
+  else if (!err)
+    ws_report(&r->rep,
+              "result: %s (%s) after %lld iterations; loss %.12e, |A grad| %.3e, %d outputs: "
+              "mean r2 %.10f, rmse %.6g over all\nwrote %s\n",
+              o->reason, res.solver, (long long)res.iterations, res.loss, res.grad_norm, q, r2_mean,
+              sqrt(sol->rss / (m * q)), r->cfg.out);
+  free(r2);
+  return err;
 }
 
 static WsErr solve_iterative(SolveRun *r, WsRunOutcome *outcome) {
-  double *theta0 = ws_memory_calloc((size_t)r->prob->dim, sizeof *theta0);
-  WsErr err = ws_comm_agree_alloc(r->comm, theta0 != NULL);
-  if (!err) err = initial_theta(r, theta0);
+  double *w0 = ws_memory_calloc((size_t)r->prob->nw, sizeof *w0);
+  WsErr err = ws_comm_agree_alloc(r->comm, w0 != NULL);
+  if (!err) err = initial_weights(r, w0);
   if (!err)
-    err = ws_run_iterative(r->solver, theta0, &r->cfg.run, &r->rep, &r->timers, r->history,
-                           r->t_start, outcome);
-  free(theta0);
+    err = ws_run_iterative(r->solver, w0, &r->cfg.run, &r->rep, &r->timers, r->history, r->t_start,
+                           outcome);
+  free(w0);
   WS_CALL(err);
   return ws_solver_finish(r->solver, r->sol);
 }
@@ -396,7 +424,7 @@ static WsErr solve(SolveRun *r) {
   WS_CALL(ws_fingerprint_compute(r->des, r->sh, &po, r->comm, r->fingerprint));
   c->run.config = c->config;
   c->run.fingerprint = r->fingerprint;
-  WS_CALL(ws_comm_agree(r->comm, ws_solution_create(r->prob->n, &r->sol)));
+  WS_CALL(ws_comm_agree(r->comm, ws_solution_create(r->prob->n, r->prob->q, &r->sol)));
   WS_CALL(ws_comm_agree(r->comm, ws_history_create(&r->history)));
   WsRunOutcome outcome = {0};
   WS_CALL(ws_solver_is_iterative(r->solver) ? solve_iterative(r, &outcome)
@@ -435,8 +463,12 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
     ws_signals_install();
     r.t_start = ws_timer_now();
     err = solve(&r);
-    if (err == WS_OK || err == WS_STOP_LIMIT || err == WS_STOP_SIGNAL)
+    if (err == WS_OK || err == WS_STOP_LIMIT || err == WS_STOP_SIGNAL) {
       ws_report_timers(&r.rep, &r.timers, comm);
+      if (ws_solver_is_iterative(r.solver))
+        ws_report(&r.rep, "allreduce: %lld bytes per iteration\n",
+                  (long long)ws_problem_allreduce_bytes(r.prob));
+    }
   }
   ws_solution_destroy(&r.sol);
   ws_solver_destroy(&r.solver);

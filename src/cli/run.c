@@ -132,7 +132,7 @@ static WsErr iterate(Run *r, WsRunOutcome *out) {
   return WS_OK;
 }
 
-WsErr ws_run_iterative(WsSolver *s, const double *theta0, const WsRunSettings *rs, WsReporter *rep,
+WsErr ws_run_iterative(WsSolver *s, const double *w0, const WsRunSettings *rs, WsReporter *rep,
                        WsTimers *timers, WsHistory *history, double t_start, WsRunOutcome *out) {
   Run r = {.solver = s,
            .rs = rs,
@@ -146,7 +146,7 @@ WsErr ws_run_iterative(WsSolver *s, const double *theta0, const WsRunSettings *r
   if (ckpt[0])
     WS_CALL(restore(&r, ckpt));
   else
-    WS_CALL(ws_solver_start(s, theta0));
+    WS_CALL(ws_solver_start(s, w0));
   char settings[256];
   ws_solver_describe(s, settings, sizeof settings);
   ws_report(rep, "solver: %s, max-iter %lld\n", settings, (long long)rs->max_iter);

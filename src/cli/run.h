@@ -27,9 +27,9 @@ typedef struct {
   double elapsed_before; /* solving seconds of earlier runs (restart) */
 } WsRunOutcome;
 
-/* Collective: runs solver s from theta0 (or from the checkpoint --restart names) until it
- * converges or stops, appending to history; t_start is when this run began. */
-WsErr ws_run_iterative(WsSolver *s, const double *theta0, const WsRunSettings *rs, WsReporter *rep,
+/* Collective: runs solver s from the initial weights w0 (or from the checkpoint --restart
+ * names) until it converges or stops, appending to history; t_start is when this run began. */
+WsErr ws_run_iterative(WsSolver *s, const double *w0, const WsRunSettings *rs, WsReporter *rep,
                        WsTimers *timers, WsHistory *history, double t_start, WsRunOutcome *out);
 
 #endif

@@ -10,39 +10,43 @@
 #include "wshare/kernels.h"
 #include "wshare/reduce.h"
 
-/* Shapes and types (rowread.h).  A y from a column-major writer (MATLAB, Julia) is stored
- * 1 x m and is read as such. */
+/* Shapes and types (rowread.h).  The targets are 1-D (m) or 2-D (m x q, several outputs;
+ * m x 1 is one output); a 1-D y from a column-major writer (MATLAB, Julia) is stored 1 x m
+ * and is read as such. */
 static WsErr check_shapes(const WsH5File *f, const WsDesignSource *src, WsRowInfo *xi,
-                          WsLayout *y_layout) {
+                          WsLayout *y_layout, int *q) {
   const char *path = f->path;
   WS_CALL(ws_rowread_inspect(f, src->x_name, src->x_layout, xi));
   WS_CHECK(xi->ndims == 2, WS_ERR_INPUT, "%s: dataset %s must be 2-D (rows x columns), found %d-D",
            path, src->x_name, xi->ndims);
   WS_CHECK(xi->cols > 0, WS_ERR_INPUT, "%s: dataset %s has no columns", path, src->x_name);
   WS_CHECK(xi->rows > 0, WS_ERR_INPUT, "%s: dataset %s has no rows", path, src->x_name);
+  *q = 1;
   if (!src->y_name) return WS_OK;
   WsRowInfo yi;
   WS_CALL(ws_rowread_inspect(f, src->y_name, WS_LAYOUT_ROWS, &yi));
-  *y_layout = yi.ndims == 2 && yi.rows == 1 && yi.cols > 1 ? WS_LAYOUT_COLUMNS : WS_LAYOUT_ROWS;
-  int64_t y_rows = *y_layout == WS_LAYOUT_COLUMNS ? yi.cols : yi.rows;
-  WS_CHECK(yi.ndims == 1 || yi.cols == 1 || yi.rows == 1, WS_ERR_INPUT,
-           "%s: dataset %s must be 1-D", path, src->y_name);
+  int transposed = yi.ndims == 2 && yi.rows == 1 && yi.cols > 1 && xi->rows > 1;
+  *y_layout = transposed ? WS_LAYOUT_COLUMNS : WS_LAYOUT_ROWS;
+  int64_t y_rows = transposed ? yi.cols : yi.rows;
   const char *hint = xi->cols != y_rows                ? ""
                      : src->x_layout == WS_LAYOUT_ROWS ? " (is X stored transposed? see --X-layout)"
                                                        : " (is X stored as rows? see --X-layout)";
   WS_CHECK(y_rows == xi->rows, WS_ERR_INPUT, "%s: %s has %lld rows but %s has %lld%s", path,
            src->x_name, (long long)xi->rows, src->y_name, (long long)y_rows, hint);
+  WS_CHECK(transposed || yi.cols <= INT_MAX, WS_ERR_INPUT, "%s: dataset %s has %lld outputs", path,
+           src->y_name, (long long)yi.cols);
+  *q = transposed ? 1 : (int)yi.cols;
   return WS_OK;
 }
 
 /* Collective: the smallest global row holding a non-finite value, reported with its name.
- * rows is NULL for y (one value per row in des->y). */
+ * rows is NULL for the targets (q values per row in des->y). */
 static WsErr check_finite(const WsDesign *des, const char *path, const char *name,
                           const WsRowBlock *rows, MPI_Comm comm) {
   int64_t first;
   long long bad_row = LLONG_MAX;
-  if (!rows && ws_kernels_count_nonfinite(des->part.count, des->y, 0, &first) > 0)
-    bad_row = (long long)(des->part.start + first);
+  if (!rows && ws_kernels_count_nonfinite(des->part.count * des->q, des->y, 0, &first) > 0)
+    bad_row = (long long)(des->part.start + first / des->q);
   for (int r = 0; rows && r < rows->n_runs && bad_row == LLONG_MAX; r++) {
     const WsRowRun *run = &rows->runs[r];
     if (ws_kernels_count_nonfinite(run->count * rows->cols, run->data, rows->dtype == WS_DTYPE_F32,
@@ -56,6 +60,33 @@ static WsErr check_finite(const WsDesign *des, const char *path, const char *nam
   return WS_OK;
 }
 
+/* Collective: this rank's rows of the targets (q per row), checked for finiteness, and
+ * their global sums per output. */
+static WsErr read_targets(const WsH5File *f, const char *name, WsLayout layout, WsDesign *des,
+                          WsTimers *timers) {
+  MPI_Comm comm = f->comm;
+  int q = des->q;
+  double t0 = ws_timer_now();
+  WS_CALL(ws_rowread_into(f, name, layout, &des->part, WS_DTYPE_F64, des->y));
+  ws_timer_add(timers, WS_TIME_READ, t0);
+  WS_CALL(check_finite(des, f->path, name, NULL, comm));
+  double *sums = ws_memory_calloc((size_t)2 * q, sizeof *sums);
+  WS_CALL(ws_comm_agree_alloc(comm, sums != NULL));
+  for (int64_t i = 0; i < des->part.count; i++)
+    for (int o = 0; o < q; o++) {
+      double v = des->y[i * q + o];
+      sums[o] += v;
+      sums[q + o] += v * v;
+    }
+  WsErr err = ws_reduce_sum(comm, sums, 2 * q, timers);
+  for (int o = 0; o < q && !err; o++) {
+    des->y_sum[o] = sums[o];
+    des->y_sumsq[o] = sums[q + o];
+  }
+  free(sums);
+  return err;
+}
+
 WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *timers,
                      WsDesign **out) {
   double t0 = ws_timer_now();
@@ -65,7 +96,8 @@ WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *tim
   MPI_Comm_size(comm, &size);
   WsRowInfo xi;
   WsLayout y_layout = WS_LAYOUT_ROWS;
-  WS_CALL(ws_comm_agree(comm, check_shapes(f, src, &xi, &y_layout)));
+  int q = 1;
+  WS_CALL(ws_comm_agree(comm, check_shapes(f, src, &xi, &y_layout, &q)));
   WsDesign *des = ws_memory_calloc(1, sizeof *des);
   WS_CALL(ws_comm_agree_alloc(comm, des != NULL));
   *out = des;
@@ -74,36 +106,33 @@ WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *tim
   des->n_raw = (int)xi.cols;
   des->degree = src->degree;
   WS_CALL(ws_comm_agree(comm, ws_features_count(des->n_raw, src->degree, src->terms, &des->n)));
+  des->q = q;
   des->dtype = xi.dtype;
   des->x_info = xi;
   int64_t local = des->part.count;
-  des->y = ws_memory_calloc((size_t)(local > 0 ? local : 1), sizeof *des->y);
+  des->y = ws_memory_calloc((size_t)(local > 0 ? local : 1) * des->q, sizeof *des->y);
+  des->y_sum = ws_memory_calloc((size_t)des->q, sizeof *des->y_sum);
+  des->y_sumsq = ws_memory_calloc((size_t)des->q, sizeof *des->y_sumsq);
+  des->shift = ws_memory_calloc((size_t)des->q, sizeof *des->shift);
+  des->pass_sums = ws_memory_calloc((size_t)2 * des->q, sizeof *des->pass_sums);
   des->slab = ws_memory_calloc((size_t)WS_SLAB_ROWS * des->n, sizeof *des->slab);
-  WS_CALL(ws_comm_agree_alloc(comm, des->y && des->slab));
+  WS_CALL(ws_comm_agree_alloc(comm, des->y && des->y_sum && des->y_sumsq && des->shift &&
+                                        des->pass_sums && des->slab));
   WS_CALL(ws_rowread_block(f, src->x_name, src->x_layout, &des->part, des->dtype, &des->x_rows));
-  if (src->y_name)
-    WS_CALL(ws_rowread_into(f, src->y_name, y_layout, &des->part, WS_DTYPE_F64, des->y));
   ws_timer_add(timers, WS_TIME_READ, t0);
-
   WS_CALL(check_finite(des, f->path, src->x_name, des->x_rows, comm));
   WS_CALL(ws_design_features_create(des, src, f->path, comm, &des->features));
-  if (!src->y_name) return WS_OK;
-  WS_CALL(check_finite(des, f->path, src->y_name, NULL, comm));
-  double sums[2] = {0.0, 0.0};
-  for (int64_t i = 0; i < local; i++) {
-    sums[0] += des->y[i];
-    sums[1] += des->y[i] * des->y[i];
-  }
-  WS_CALL(ws_reduce_sum(comm, sums, 2, timers));
-  des->y_sum = sums[0];
-  des->y_sumsq = sums[1];
-  return WS_OK;
+  return src->y_name ? read_targets(f, src->y_name, y_layout, des, timers) : WS_OK;
 }
 
 void ws_design_destroy(WsDesign **des) {
   if (!des || !*des) return;
   ws_rowread_destroy(&(*des)->x_rows);
   free((*des)->y);
+  free((*des)->y_sum);
+  free((*des)->y_sumsq);
+  free((*des)->shift);
+  free((*des)->pass_sums);
   free((*des)->mean);
   free((*des)->slab);
   ws_features_destroy(&(*des)->features);
@@ -158,36 +187,63 @@ WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers) {
   return WS_OK;
 }
 
-void ws_design_gradient(WsDesign *des, const double *w, double c, int use_y, double *g,
-                        double sums[2]) {
-  int n = des->n;
-  double shift = c;
-  if (des->centred)
-    for (int j = 0; j < n; j++)
-      shift -= des->mean[j] * w[j];
-  double local[2] = {0.0, 0.0};
+/* One block of rows (as stored, or expanded rows of doubles) through the dense or the
+ * member-list kernel. */
+static void gradient_rows(const WsDesign *des, const WsDesignWeights *wt, int64_t rows,
+                          const void *X, int is_f32, const double *y, double *g, double *sums) {
+  int n = des->n, q = des->q;
+  if (wt->W && is_f32)
+    ws_kernels_residual_gradient_f32(rows, n, q, X, y, wt->W, des->shift, g, sums);
+  else if (wt->W)
+    ws_kernels_residual_gradient_f64(rows, n, q, X, y, wt->W, des->shift, g, sums);
+  else if (is_f32)
+    ws_kernels_residual_gradient_members_f32(rows, n, q, X, y, des->shift, wt->start, wt->input,
+                                             wt->wm, g, sums);
+  else
+    ws_kernels_residual_gradient_members_f64(rows, n, q, X, y, des->shift, wt->start, wt->input,
+                                             wt->wm, g, sums);
+}
+
+void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *c, int use_y,
+                        double *g, double *sums) {
+  int n = des->n, q = des->q;
+  /* The centred model's shift per output: c_o - mu.W[:, o]. */
+  for (int o = 0; o < q; o++) {
+    double shift = c ? c[o] : 0.0;
+    if (des->centred && wt->W)
+      for (int j = 0; j < n; j++)
+        shift -= des->mean[j] * wt->W[(int64_t)j * q + o];
+    else if (des->centred)
+      for (int e = wt->start[o]; e < wt->start[o + 1]; e++)
+        shift -= des->mean[wt->input[e]] * wt->wm[e];
+    des->shift[o] = shift;
+  }
+  double *local = des->pass_sums;
+  memset(local, 0, (size_t)2 * q * sizeof *local);
   if (ws_features_identity(des->features)) {
-    /* Run by run: the kernel carries its sums across calls, so runs change no bit. */
+    /* Run by run: the kernels carry their sums across calls, so runs change no bit. */
     for (int r = 0; r < des->x_rows->n_runs; r++) {
       const WsRowRun *run = &des->x_rows->runs[r];
-      const double *y = use_y ? des->y + run->first : NULL;
-      if (des->dtype == WS_DTYPE_F64)
-        ws_kernels_residual_gradient_f64(run->count, n, run->data, y, w, shift, g, local);
-      else
-        ws_kernels_residual_gradient_f32(run->count, n, run->data, y, w, shift, g, local);
+      gradient_rows(des, wt, run->count, run->data, des->dtype == WS_DTYPE_F32,
+                    use_y ? des->y + run->first * q : NULL, g, local);
     }
   } else {
     for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
       int64_t rows = ws_design_slab_rows(des, i0);
       ws_design_rows(des, i0, rows, des->slab);
-      ws_kernels_residual_gradient_f64(rows, n, des->slab, use_y ? des->y + i0 : NULL, w, shift, g,
-                                       local);
+      gradient_rows(des, wt, rows, des->slab, 0, use_y ? des->y + i0 * q : NULL, g, local);
     }
   }
-  /* Centring: sum_i r_i (x_i - mu) = sum_i r_i x_i - mu sum_i r_i. */
-  if (des->centred)
+  /* Centring: sum_i r_io (x_i - mu) = sum_i r_io x_i - mu sum_i r_io. */
+  if (des->centred && wt->W) {
     for (int j = 0; j < n; j++)
-      g[j] -= des->mean[j] * local[1];
-  sums[0] += local[0];
-  sums[1] += local[1];
+      for (int o = 0; o < q; o++)
+        g[(int64_t)j * q + o] -= des->mean[j] * local[q + o];
+  } else if (des->centred) {
+    for (int o = 0; o < q; o++)
+      for (int e = wt->start[o]; e < wt->start[o + 1]; e++)
+        g[e] -= des->mean[wt->input[e]] * local[q + o];
+  }
+  for (int i = 0; i < 2 * q; i++)
+    sums[i] += local[i];
 }

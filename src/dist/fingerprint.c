@@ -14,17 +14,18 @@ WsErr ws_fingerprint_compute(const WsDesign *des, const WsSharing *sh, const WsP
                              MPI_Comm comm, char text[WS_FINGERPRINT_MAX]) {
   /* A wrapping sum of per-row hashes: the same for any partition of the rows. */
   uint64_t local = 0, global = 0;
-  for (int64_t i = 0; i < des->part.count; i++) {
+  int q = des->q;
+  for (int64_t i = 0; i < des->part.count * q; i++) {
     uint64_t bits;
     memcpy(&bits, &des->y[i], sizeof bits);
-    local += mix(bits ^ mix((uint64_t)(des->part.start + i) + 0x9e3779b97f4a7c15ULL));
+    local += mix(bits ^ mix((uint64_t)(des->part.start * q + i) + 0x9e3779b97f4a7c15ULL));
   }
   WS_MPI(MPI_Allreduce(&local, &global, 1, MPI_UINT64_T, MPI_SUM, comm));
   snprintf(text, WS_FINGERPRINT_MAX,
-           "rows=%lld\ncols=%d\ndtype=%s\ny_checksum=%016llx\nsharing=%s\n"
+           "rows=%lld\ncols=%d\noutputs=%d\ndtype=%s\ny_checksum=%016llx\nsharing=%s\n"
            "sharing_checksum=%016llx\npoly_degree=%d\npoly_terms=%s\npoly_basis=%s\n"
            "ridge=%.17g\nintercept=%d\nstandardize=%d\nsolver=%s\n",
-           (long long)des->part.rows, des->n_raw, des->dtype == WS_DTYPE_F32 ? "f32" : "f64",
+           (long long)des->part.rows, des->n_raw, q, des->dtype == WS_DTYPE_F32 ? "f32" : "f64",
            (unsigned long long)global, ws_sharing_kind_name(sh->kind),
            (unsigned long long)sh->checksum, des->degree,
            ws_features_terms_names()[des->features->terms],
@@ -50,14 +51,13 @@ static int lookup(const char *text, const char *key, char *value, size_t size) {
 
 WsErr ws_fingerprint_compare(const char *saved, const char *current, const char *what) {
   static const char *const keys[] = {
-      "rows",        "cols",       "dtype",      "y_checksum", "sharing",   "sharing_checksum",
-      "poly_degree", "poly_terms", "poly_basis", "ridge",      "intercept", "standardize",
-      "solver"};
+      "rows",        "cols",        "outputs",    "dtype",      "y_checksum",
+      "sharing",     "sharing_checksum", "poly_degree", "poly_terms", "poly_basis",
+      "ridge",       "intercept",   "standardize", "solver"};
   static const char *const meaning[] = {
-      "number of rows", "number of columns", "data type",     "checksum of y (different data)",
-      "sharing kind",   "sharing structure", "--poly-degree", "--poly-terms",
-      "--poly-basis",   "--ridge",           "--intercept",   "--standardize",
-      "--solver"};
+      "number of rows", "number of columns", "number of outputs", "data type",
+      "checksum of y (different data)", "sharing kind", "sharing structure", "--poly-degree",
+      "--poly-terms", "--poly-basis", "--ridge", "--intercept", "--standardize", "--solver"};
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     char a[256] = "", b[256] = "";
     int has_a = lookup(saved, keys[i], a, sizeof a);

@@ -89,29 +89,28 @@ WsErr ws_grid_descriptor(const WsGrid *g, int64_t m, int64_t n, int64_t mb, int6
   }
 
 /* The work of ws_grid_cholesky on an existing grid; a and x are this rank's pieces of A and
- * of b (b's single column lives on process column 0). */
-static WsErr grid_cholesky_local(MPI_Comm comm, const WsGrid *g, int n, int nb, double *A,
+ * of b (n x nrhs, block-cyclic like A). */
+static WsErr grid_cholesky_local(MPI_Comm comm, const WsGrid *g, int n, int nrhs, int nb, double *A,
                                  double anorm, double rcond_min, double *b, int *info,
                                  double *rcond, double *udiag) {
   int64_t mloc = ws_grid_local_count(n, nb, g->myrow, g->nprow);
   int64_t nloc = ws_grid_local_count(n, nb, g->mycol, g->npcol);
+  int64_t bloc = ws_grid_local_count(nrhs, nb, g->mycol, g->npcol);
   int64_t lld = mloc > 1 ? mloc : 1;
   int desca[9], descb[9], one = 1, lwork = -1, liwork = -1, iq = 0;
   double wq = 0.0;
   double *a = ws_memory_calloc((size_t)(lld * (nloc > 0 ? nloc : 1)), sizeof *a);
-  double *x = ws_memory_calloc((size_t)lld, sizeof *x);
+  double *x = ws_memory_calloc((size_t)(lld * (bloc > 0 ? bloc : 1)), sizeof *x);
   double *work = NULL;
   int *iwork = NULL;
   WsErr err = ws_comm_agree(comm, a && x ? WS_OK : WS_ERR_RUNTIME);
   if (!err) err = ws_grid_descriptor(g, n, n, nb, nb, lld, desca);
-  if (!err) err = ws_grid_descriptor(g, n, 1, nb, nb, lld, descb);
+  if (!err) err = ws_grid_descriptor(g, n, nrhs, nb, nb, lld, descb);
   err = ws_comm_agree(comm, err);
   if (err) goto done;
   /* Every rank holds all of A already: copying blocks out needs no communication. */
   WS_GRID_FOR_LOCAL(g, n, nb, mloc, nloc, a[li + lj * lld] = A[gi + gj * n];)
-  if (g->mycol == 0)
-    for (int64_t li = 0; li < mloc; li++)
-      x[li] = b[ws_grid_global_index(li, nb, g->myrow, g->nprow)];
+  WS_GRID_FOR_LOCAL(g, n, nb, mloc, bloc, x[li + lj * lld] = b[gi + gj * n];)
 
   pdpotrf_("U", &n, a, &one, &one, desca, info, 1);
   if (MPI_Allreduce(MPI_IN_PLACE, info, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
@@ -134,7 +133,7 @@ static WsErr grid_cholesky_local(MPI_Comm comm, const WsGrid *g, int n, int nb, 
   if (MPI_Allreduce(MPI_IN_PLACE, rcond, 1, MPI_DOUBLE, MPI_MIN, comm) != MPI_SUCCESS)
     err = ws_error_set(WS_ERR_RUNTIME, "MPI_Allreduce failed after PDPOCON");
   if (!err && *info == 0 && *rcond >= rcond_min) {
-    pdpotrs_("U", &n, &one, a, &one, &one, desca, x, &one, &one, descb, info, 1);
+    pdpotrs_("U", &n, &nrhs, a, &one, &one, desca, x, &one, &one, descb, info, 1);
     if (*info == 0) pdpotri_("U", &n, a, &one, &one, desca, info, 1);
   }
   if (err) goto done;
@@ -145,13 +144,11 @@ static WsErr grid_cholesky_local(MPI_Comm comm, const WsGrid *g, int n, int nb, 
   if (err || *rcond < rcond_min) goto done;
 
   /* One owner per entry: the sums below are exact and the same on every rank. */
-  memset(b, 0, (size_t)n * sizeof *b);
-  if (g->mycol == 0)
-    for (int64_t li = 0; li < mloc; li++)
-      b[ws_grid_global_index(li, nb, g->myrow, g->nprow)] = x[li];
+  memset(b, 0, (size_t)n * nrhs * sizeof *b);
+  WS_GRID_FOR_LOCAL(g, n, nb, mloc, bloc, b[gi + gj * n] = x[li + lj * lld];)
   memset(A, 0, (size_t)n * n * sizeof *A);
   WS_GRID_FOR_LOCAL(g, n, nb, mloc, nloc, if (gi <= gj) A[gi + gj * n] = a[li + lj * lld];)
-  if (MPI_Allreduce(MPI_IN_PLACE, b, n, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS ||
+  if (MPI_Allreduce(MPI_IN_PLACE, b, n * nrhs, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS ||
       MPI_Allreduce(MPI_IN_PLACE, A, n * n, MPI_DOUBLE, MPI_SUM, comm) != MPI_SUCCESS)
     err = ws_error_set(WS_ERR_RUNTIME, "MPI_Allreduce failed gathering the Cholesky solution");
 done:
@@ -162,13 +159,14 @@ done:
   return err;
 }
 
-WsErr ws_grid_cholesky(MPI_Comm comm, int n, int nb, double *A, double anorm, double rcond_min,
-                       double *b, int *info, double *rcond, double *udiag) {
+WsErr ws_grid_cholesky(MPI_Comm comm, int n, int nrhs, int nb, double *A, double anorm,
+                       double rcond_min, double *b, int *info, double *rcond, double *udiag) {
   WsGrid *g = NULL;
   *info = 0;
   *rcond = 0.0;
   WsErr err = ws_comm_agree(comm, ws_grid_create_square(comm, &g));
-  if (!err) err = grid_cholesky_local(comm, g, n, nb, A, anorm, rcond_min, b, info, rcond, udiag);
+  if (!err)
+    err = grid_cholesky_local(comm, g, n, nrhs, nb, A, anorm, rcond_min, b, info, rcond, udiag);
   ws_grid_destroy(&g);
   return err;
 }

@@ -10,9 +10,12 @@ static hid_t create_parents_lcpl(void) {
   return lcpl;
 }
 
-static WsErr write_1d(hid_t file, const char *name, hid_t type, const void *data, int64_t len) {
-  hsize_t dims[1] = {(hsize_t)len};
-  hid_t space = H5Screate_simple(1, dims, NULL);
+static WsErr write_nd(hid_t file, const char *name, hid_t type, const void *data, int rank,
+                      const hsize_t *dims) {
+  hsize_t len = 1;
+  for (int d = 0; d < rank; d++)
+    len *= dims[d];
+  hid_t space = H5Screate_simple(rank, dims, NULL);
   hid_t lcpl = create_parents_lcpl();
   hid_t d = H5Dcreate2(file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
   herr_t st = d < 0 ? -1 : (len > 0 ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0);
@@ -24,11 +27,19 @@ static WsErr write_1d(hid_t file, const char *name, hid_t type, const void *data
 }
 
 WsErr ws_h5small_write_f64(hid_t file, const char *name, const double *data, int64_t len) {
-  return write_1d(file, name, H5T_NATIVE_DOUBLE, data, len);
+  hsize_t dims[1] = {(hsize_t)len};
+  return write_nd(file, name, H5T_NATIVE_DOUBLE, data, 1, dims);
+}
+
+WsErr ws_h5small_write_f64_2d(hid_t file, const char *name, const double *data, int64_t rows,
+                              int64_t cols) {
+  hsize_t dims[2] = {(hsize_t)rows, (hsize_t)cols};
+  return write_nd(file, name, H5T_NATIVE_DOUBLE, data, 2, dims);
 }
 
 WsErr ws_h5small_write_i64(hid_t file, const char *name, const int64_t *data, int64_t len) {
-  return write_1d(file, name, H5T_NATIVE_INT64, data, len);
+  hsize_t dims[1] = {(hsize_t)len};
+  return write_nd(file, name, H5T_NATIVE_INT64, data, 1, dims);
 }
 
 WsErr ws_h5small_write_scalar(hid_t file, const char *name, double value) {
@@ -41,8 +52,9 @@ WsErr ws_h5small_write_scalar(hid_t file, const char *name, double value) {
   return WS_OK;
 }
 
-static WsErr write_attr(hid_t obj, const char *name, hid_t type, const void *value) {
-  hid_t space = H5Screate(H5S_SCALAR);
+/* Writes an attribute of the given dataspace (which it closes). */
+static WsErr write_attr_in(hid_t obj, const char *name, hid_t type, hid_t space,
+                           const void *value) {
   if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
   hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
   herr_t st = a < 0 ? -1 : H5Awrite(a, type, value);
@@ -52,12 +64,21 @@ static WsErr write_attr(hid_t obj, const char *name, hid_t type, const void *val
   return WS_OK;
 }
 
+static WsErr write_attr(hid_t obj, const char *name, hid_t type, const void *value) {
+  return write_attr_in(obj, name, type, H5Screate(H5S_SCALAR), value);
+}
+
 WsErr ws_h5small_attr_f64(hid_t obj, const char *name, double value) {
   return write_attr(obj, name, H5T_NATIVE_DOUBLE, &value);
 }
 
 WsErr ws_h5small_attr_i64(hid_t obj, const char *name, int64_t value) {
   return write_attr(obj, name, H5T_NATIVE_INT64, &value);
+}
+
+WsErr ws_h5small_attr_f64_array(hid_t obj, const char *name, const double *values, int64_t len) {
+  hsize_t dims[1] = {(hsize_t)len};
+  return write_attr_in(obj, name, H5T_NATIVE_DOUBLE, H5Screate_simple(1, dims, NULL), values);
 }
 
 WsErr ws_h5small_attr_str(hid_t obj, const char *name, const char *value) {

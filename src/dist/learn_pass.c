@@ -18,7 +18,7 @@ static int64_t slab_rows(const WsDesign *des, int width) {
 }
 
 static double y_offset(const WsDesign *des) {
-  return des->centred ? des->y_sum / (double)des->part.rows : 0.0;
+  return des->centred ? des->y_sum[0] / (double)des->part.rows : 0.0;
 }
 
 /* Sums buf over the ranks, then gives every rank rank 0's bits. */
@@ -49,7 +49,7 @@ static void accumulate_set(WsLearnGram *g, int s, int64_t count, const GramScrat
   const double *z = w->tied[s], *yc = w->yc[s];
   double *G = g->G + (int64_t)s * (g->diag_only ? dim : (int64_t)dim * dim), *b = g->b + s * dim;
   if (!g->diag_only) {
-    ws_kernels_gram_accumulate(count, dim, z, yc, G, b);
+    ws_kernels_gram_accumulate(count, dim, 1, z, yc, G, b);
   } else {
     for (int64_t i = 0; i < count; i++)
       for (int c = 0; c < dim; c++) {
@@ -84,7 +84,7 @@ static void gram_local(const WsDesign *des, const int *map, int64_t slab, int on
     if (direct) {
       for (int64_t i = 0; i < rows; i++)
         w->yc[0][i] = des->y[i0 + i] - g->ybar;
-      ws_kernels_gram_accumulate(rows, dim, x, w->yc[0], g->G, g->b);
+      ws_kernels_gram_accumulate(rows, dim, 1, x, w->yc[0], g->G, g->b);
       for (int64_t i = 0; i < rows; i++)
         g->yy[0] += w->yc[0][i] * w->yc[0][i];
       g->rows[0] += (double)rows;
@@ -240,7 +240,7 @@ static void gradient_split(const WsDesign *des, const double *w, double shift, d
       ysel[s * WS_SLAB_ROWS + count[s]++] = des->y[i0 + i];
     }
     for (int s = 0; s < 2; s++)
-      ws_kernels_residual_gradient_f64(count[s], n, buf[s], ysel + s * WS_SLAB_ROWS, w, shift,
+      ws_kernels_residual_gradient_f64(count[s], n, 1, buf[s], ysel + s * WS_SLAB_ROWS, w, &shift,
                                        g + (int64_t)s * n, sums + 2 * s);
   }
 }
@@ -257,7 +257,8 @@ WsErr ws_learn_pass_gradient(MPI_Comm comm, WsDesign *des, const double *w, doub
   if (!err) {
     double t0 = ws_timer_now();
     if (!split) {
-      ws_design_gradient(des, w, c, 1, gs, ss);
+      const WsDesignWeights dense = {.W = w};
+      ws_design_gradient(des, &dense, &c, 1, gs, ss);
     } else {
       double shift = c;
       if (des->centred)

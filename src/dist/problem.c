@@ -7,66 +7,141 @@
 #include "wshare/reduce.h"
 #include "wshare/rng.h"
 
+/* A member costs about WS_SPARSE_COST dense entries (an indexed load of x and a separate
+ * sweep per output; measured 1.7-2.3x on 200 000 x 64 rows with 32 outputs), so the
+ * member-list pass is taken when nnz * WS_SPARSE_COST <= n q (README "Solvers");
+ * WSHARE_KERNEL=dense|members forces either, for tests and benchmarks. */
+enum { WS_SPARSE_COST = 2 };
+
+static int choose_sparse(const WsSharing *sh) {
+  if (sh->kind != WS_SHARING_GROUPS) return 0;
+  const char *force = getenv("WSHARE_KERNEL");
+  if (force && strcmp(force, "members") == 0) return 1;
+  if (force && strcmp(force, "dense") == 0) return 0;
+  return (int64_t)sh->nnz * WS_SPARSE_COST <= (int64_t)sh->nw;
+}
+
 WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridge, int intercept,
                         WsTimers *timers, WsProblem **out) {
   WsProblem *p = ws_memory_calloc(1, sizeof *p);
   WS_CALL(ws_comm_agree_alloc(comm, p != NULL));
   *out = p;
+  WS_CHECK(sh->n == des->n && sh->q == des->q, WS_ERR_RUNTIME,
+           "internal error: the sharing is for %d x %d weights, the design has %d x %d", sh->n,
+           sh->q, des->n, des->q);
   p->comm = comm;
   p->design = des;
   p->sharing = sh;
   p->ridge = ridge;
   p->intercept = intercept;
   p->n = des->n;
-  p->dim = des->n + (intercept ? 1 : 0);
+  p->q = des->q;
+  p->nw = sh->nw;
+  p->literal = !sh->is_projector;
+  p->k = p->literal ? des->n : sh->k;
+  p->sparse = choose_sparse(sh);
   p->timers = timers;
-  p->buf = ws_memory_calloc((size_t)(p->dim + 2 + WS_CONTROL_COUNT), sizeof *p->buf);
-  p->precond = ws_memory_calloc((size_t)(sh->k > 0 ? sh->k : 1), sizeof *p->precond);
+  size_t k = (size_t)(p->k > 0 ? p->k : 1), q = (size_t)p->q;
+  size_t nw = (size_t)(p->sparse ? (sh->nnz > 0 ? sh->nnz : 1) : p->nw);
+  p->buf = ws_memory_calloc(k + q + WS_CONTROL_COUNT, sizeof *p->buf);
+  p->sums = ws_memory_calloc(2 * q, sizeof *p->sums);
+  p->precond = ws_memory_calloc(k, sizeof *p->precond);
+  p->norm2 = ws_memory_calloc(k, sizeof *p->norm2);
+  p->w = ws_memory_calloc(nw, sizeof *p->w);
+  p->gw = ws_memory_calloc(nw, sizeof *p->gw);
+  p->c = ws_memory_calloc(q, sizeof *p->c);
+  p->rss_out = ws_memory_calloc(q, sizeof *p->rss_out);
   /* Agree before the collective centring, so a failed allocation on one rank stops all. */
-  WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->precond));
-  if (sh->k > 0) memcpy(p->precond, sh->scale, (size_t)sh->k * sizeof *sh->scale);
-  if (intercept) WS_CALL(ws_design_centre(des, comm, timers));
+  WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->sums && p->precond && p->norm2 && p->w && p->gw &&
+                                        p->c && p->rss_out));
+  for (int t = 0; t < p->k; t++) {
+    p->precond[t] = p->literal ? 1.0 : sh->scale[t];
+    p->norm2[t] = p->literal ? 1.0 : ws_sharing_basis_norm2(sh, t);
+  }
+  if (intercept) {
+    WS_CALL(ws_design_centre(des, comm, timers));
+    /* Centred columns sum to zero, so each intercept's optimum is its mean response. */
+    for (int o = 0; o < p->q; o++)
+      p->c[o] = des->y_sum[o] / (double)des->part.rows;
+  }
   return WS_OK;
 }
 
 void ws_problem_destroy(WsProblem **p) {
   if (!p || !*p) return;
   free((*p)->buf);
+  free((*p)->sums);
   free((*p)->precond);
+  free((*p)->norm2);
+  free((*p)->w);
+  free((*p)->gw);
+  free((*p)->c);
+  free((*p)->rss_out);
   free(*p);
   *p = NULL;
 }
 
-/* The one pass + one allreduce behind both the gradient and the Hessian product. */
-static WsErr objective_pass(WsProblem *p, const double *theta, int use_y, const double *control_in,
-                            double *out, WsEval *ev) {
-  int n = p->n, dim = p->dim;
-  double *buf = p->buf;
-  memset(buf, 0, (size_t)(dim + 2) * sizeof *buf);
-  for (int f = 0; f < WS_CONTROL_COUNT; f++)
-    buf[dim + 2 + f] = control_in ? control_in[f] : 0.0;
-  double c = p->intercept ? theta[n] : 0.0;
-  double t0 = ws_timer_now();
-  ws_design_gradient(p->design, theta, c, use_y, buf, buf + dim);
-  ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
-  WS_CALL(ws_reduce_sum(p->comm, buf, dim + 2 + WS_CONTROL_COUNT, p->timers));
-  double m = (double)p->design->part.rows;
-  double wnorm2 = 0.0;
-  for (int j = 0; j < n; j++) {
-    out[j] = buf[j] / m + p->ridge * theta[j];
-    wnorm2 += theta[j] * theta[j];
+/* Local: this rank's tied gradient (not divided by m) into buf[0..k) and each output's RSS
+ * into buf[k..k + q): the raw gradient is mapped to the tied space before the reduction, so
+ * the allreduce carries k values, not n q.  (The residuals' sums are needed only here, for
+ * the centring: the intercept, set in closed form, has no gradient to reduce.) */
+static void local_pass(WsProblem *p, const double *u, int use_y, double *buf) {
+  const WsSharing *sh = p->sharing;
+  int k = p->k;
+  WsDesignWeights wt = {.W = p->w};
+  if (p->sparse) {
+    for (int e = 0; e < sh->nnz; e++)
+      p->w[e] = u[sh->member_tied[e]];
+    memset(p->gw, 0, (size_t)sh->nnz * sizeof *p->gw);
+    wt = (WsDesignWeights){NULL, sh->member_start, sh->member_input, p->w};
+  } else {
+    ws_problem_expand(p, u, p->w);
+    memset(p->gw, 0, (size_t)p->nw * sizeof *p->gw);
   }
-  if (p->intercept) out[n] = buf[dim + 1] / m;
-  ev->rss = buf[dim];
-  ev->loss = buf[dim] / (2.0 * m) + 0.5 * p->ridge * wnorm2;
+  double *sums = p->sums;
+  memset(sums, 0, (size_t)2 * p->q * sizeof *sums);
+  /* The Hessian's direction has no intercept component: it is not a parameter. */
+  ws_design_gradient(p->design, &wt, use_y ? p->c : NULL, use_y, p->gw, sums);
+  memcpy(buf + k, sums, (size_t)p->q * sizeof *buf);
+  if (p->sparse) {
+    memset(buf, 0, (size_t)k * sizeof *buf);
+    for (int e = 0; e < sh->nnz; e++)
+      buf[sh->member_tied[e]] += p->gw[e];
+  } else if (p->literal) {
+    memcpy(buf, p->gw, (size_t)k * sizeof *buf);
+  } else {
+    ws_sharing_reduce(sh, p->gw, buf);
+  }
+}
+
+/* The one pass + one allreduce behind both the gradient and the Hessian product. */
+static WsErr objective_pass(WsProblem *p, const double *u, int use_y, const double *control_in,
+                            double *out, WsEval *ev) {
+  int k = p->k, q = p->q;
+  double *buf = p->buf;
+  double t0 = ws_timer_now();
+  local_pass(p, u, use_y, buf);
+  ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
   for (int f = 0; f < WS_CONTROL_COUNT; f++)
-    ev->control[f] = buf[dim + 2 + f];
+    buf[k + q + f] = control_in ? control_in[f] : 0.0;
+  WS_CALL(ws_reduce_sum(p->comm, buf, k + q + WS_CONTROL_COUNT, p->timers));
+  double m = (double)p->design->part.rows;
+  for (int t = 0; t < k; t++)
+    out[t] = buf[t] / m + p->ridge * p->norm2[t] * u[t];
+  ev->rss = 0.0;
+  for (int o = 0; o < q; o++) {
+    ev->rss += buf[k + o];
+    if (use_y) p->rss_out[o] = buf[k + o];
+  }
+  ev->loss = ev->rss / (2.0 * m) + 0.5 * p->ridge * ws_problem_weight_norm2(p, u);
+  for (int f = 0; f < WS_CONTROL_COUNT; f++)
+    ev->control[f] = buf[k + q + f];
   return WS_OK;
 }
 
-WsErr ws_problem_gradient(WsProblem *p, const double *theta, const double *control_in, double *g,
+WsErr ws_problem_gradient(WsProblem *p, const double *u, const double *control_in, double *g,
                           WsEval *ev) {
-  return objective_pass(p, theta, 1, control_in, g, ev);
+  return objective_pass(p, u, 1, control_in, g, ev);
 }
 
 WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in, double *q,
@@ -74,38 +149,118 @@ WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in
   return objective_pass(p, v, 0, control_in, q, ev);
 }
 
-void ws_problem_merge(WsProblem *p, double *theta) {
-  ws_sharing_merge(p->sharing, theta);
+int64_t ws_problem_allreduce_bytes(const WsProblem *p) {
+  return (int64_t)(p->k + p->q + WS_CONTROL_COUNT) * (int64_t)sizeof(double);
 }
 
-void ws_problem_precondition(WsProblem *p, const double *g, double *out) {
-  if (p->sharing->kind == WS_SHARING_MATRIX && !p->sharing->is_projector)
-    memcpy(out, g, (size_t)p->n * sizeof *g); /* the literal iteration: plain gradient */
-  else
-    ws_sharing_precondition(p->sharing, p->precond, g, out);
-  if (p->intercept) out[p->n] = g[p->n];
+void ws_problem_merge(WsProblem *p, double *u) {
+  if (p->literal) ws_sharing_merge(p->sharing, u);
+}
+
+void ws_problem_precondition(const WsProblem *p, const double *g, double *out) {
+  for (int t = 0; t < p->k; t++)
+    out[t] = p->precond[t] * g[t];
 }
 
 double ws_problem_projected_norm(WsProblem *p, const double *g, double *work) {
-  memcpy(work, g, (size_t)p->dim * sizeof *g);
-  ws_sharing_merge(p->sharing, work);
   double s = 0.0;
-  for (int j = 0; j < p->dim; j++)
-    s += work[j] * work[j];
+  if (p->literal) {
+    memcpy(work, g, (size_t)p->n * sizeof *g);
+    ws_sharing_merge(p->sharing, work);
+    for (int j = 0; j < p->n; j++)
+      s += work[j] * work[j];
+    return sqrt(s);
+  }
+  /* A g = S diag(a) S^T g, and S^T S is diagonal. */
+  const double *a = p->sharing->scale;
+  for (int t = 0; t < p->k; t++)
+    s += p->norm2[t] * (a[t] * g[t]) * (a[t] * g[t]);
   return sqrt(s);
+}
+
+double ws_problem_weight_norm2(const WsProblem *p, const double *u) {
+  double s = 0.0;
+  for (int t = 0; t < p->k; t++)
+    s += p->norm2[t] * u[t] * u[t];
+  return s;
+}
+
+void ws_problem_expand(const WsProblem *p, const double *u, double *w) {
+  if (p->literal)
+    memcpy(w, u, (size_t)p->nw * sizeof *w);
+  else
+    ws_sharing_expand(p->sharing, u, w);
+}
+
+void ws_problem_tie(const WsProblem *p, const double *w, double *u) {
+  if (p->literal) {
+    memcpy(u, w, (size_t)p->nw * sizeof *u);
+    return;
+  }
+  /* A = S diag(a) S^T with S^T S = diag(a)^-1, so u = diag(a) S^T w gives S u = A w. */
+  ws_sharing_reduce(p->sharing, w, u);
+  for (int t = 0; t < p->k; t++)
+    u[t] *= p->sharing->scale[t];
+}
+
+void ws_problem_intercept(const WsProblem *p, const double *w, double *b) {
+  int q = p->q;
+  for (int o = 0; o < q; o++) {
+    b[o] = p->intercept ? p->c[o] : 0.0;
+    if (!p->intercept) continue;
+    for (int j = 0; j < p->n; j++)
+      b[o] -= p->design->mean[j] * w[(int64_t)j * q + o];
+  }
 }
 
 void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *raw, double *tied) {
   const WsDesign *des = p->design;
-  int n = des->n, k = p->sharing->k;
+  int n = des->n, k1 = p->sharing->k1;
   ws_design_rows(des, i0, rows, raw);
   for (int64_t i = 0; i < rows; i++) {
     double *x = raw + i * n;
     if (des->centred)
       for (int j = 0; j < n; j++)
         x[j] -= des->mean[j];
-    ws_sharing_reduce(p->sharing, x, tied + i * k);
+    ws_sharing_reduce_inputs(p->sharing, x, tied + i * k1);
   }
+}
+
+/* Local: the tied Hessian's diagonal without the ridge (not divided by m), diag (k).  Per-output
+ * ties from one output's tied rows (the same for every output); ties across outputs from the
+ * member lists, summing each row's tied entries output by output (z, k, is zero on entry and
+ * on return). */
+static void tied_diagonal(WsProblem *p, double *diag, double *z) {
+  const WsSharing *sh = p->sharing;
+  WsDesign *des = p->design;
+  int n = des->n, q = p->q, k1 = sh->k1;
+  for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
+    int64_t rows = ws_design_slab_rows(des, i0);
+    if (sh->per_output) {
+      ws_problem_tied_rows(p, i0, rows, des->slab, z);
+      for (int64_t i = 0; i < rows * k1; i++)
+        diag[(i % k1) * q] += z[i] * z[i];
+      continue;
+    }
+    ws_design_rows(des, i0, rows, des->slab);
+    for (int64_t i = 0; i < rows; i++) {
+      const double *x = des->slab + i * n;
+      for (int o = 0; o < q; o++) {
+        const int *start = sh->member_start, *in = sh->member_input, *tied = sh->member_tied;
+        for (int e = start[o]; e < start[o + 1]; e++)
+          z[tied[e]] += x[in[e]] - (des->centred ? des->mean[in[e]] : 0.0);
+        for (int e = start[o]; e < start[o + 1]; e++) {
+          diag[tied[e]] += z[tied[e]] * z[tied[e]];
+          z[tied[e]] = 0.0;
+        }
+      }
+    }
+  }
+  /* Per-output ties: every output's copy of a tied column has the same diagonal. */
+  if (sh->per_output)
+    for (int t1 = 0; t1 < k1; t1++)
+      for (int o = 1; o < q; o++)
+        diag[t1 * q + o] = diag[t1 * q];
 }
 
 WsErr ws_problem_standardize(WsProblem *p) {
@@ -115,24 +270,20 @@ WsErr ws_problem_standardize(WsProblem *p) {
   WsDesign *des = p->design;
   int k = sh->k;
   double *diag = ws_memory_calloc((size_t)k, sizeof *diag);
-  double *z = ws_memory_calloc((size_t)WS_SLAB_ROWS * k, sizeof *z);
+  size_t nz = sh->per_output ? (size_t)WS_SLAB_ROWS * sh->k1 : (size_t)k;
+  double *z = ws_memory_calloc(nz, sizeof *z);
   if (ws_comm_agree_alloc(p->comm, diag && z)) {
     free(diag);
     free(z);
     return WS_ERR_RUNTIME;
   }
   double t0 = ws_timer_now();
-  for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-    int64_t rows = ws_design_slab_rows(des, i0);
-    ws_problem_tied_rows(p, i0, rows, des->slab, z);
-    for (int64_t i = 0; i < rows * k; i++)
-      diag[i % k] += z[i] * z[i];
-  }
+  tied_diagonal(p, diag, z);
   ws_timer_add(p->timers, WS_TIME_SETUP, t0);
   WsErr err = ws_reduce_sum(p->comm, diag, k, p->timers);
   double m = (double)des->part.rows;
   for (int t = 0; t < k && !err; t++) {
-    double h = diag[t] / m + p->ridge * ws_sharing_basis_norm2(sh, t);
+    double h = diag[t] / m + p->ridge * p->norm2[t];
     /* An all-zero tied column has no curvature: leave it unscaled. */
     p->precond[t] = h > 0.0 ? 1.0 / h : sh->scale[t];
   }
@@ -142,23 +293,16 @@ WsErr ws_problem_standardize(WsProblem *p) {
 }
 
 WsErr ws_problem_lipschitz(WsProblem *p, double *L) {
-  WsSharing *sh = p->sharing;
-  /* Power iteration on diag(sqrt d) S^T H S diag(sqrt d), whose spectrum is that of M H on
-   * the tied space; without a basis (non-projector A) on H itself. */
-  int basis = sh->is_projector;
-  int k = basis ? sh->k : p->n;
-  int ku = k + (p->intercept ? 1 : 0);
-  double *u = ws_memory_calloc((size_t)ku, sizeof *u),
-         *v = ws_memory_calloc((size_t)p->dim, sizeof *v);
-  double *q = ws_memory_calloc((size_t)p->dim, sizeof *q);
-  if (ws_comm_agree_alloc(p->comm, u && v && q)) {
+  /* Power iteration on diag(sqrt d) H diag(sqrt d), whose spectrum is that of diag(d) H. */
+  int k = p->k;
+  double *u = ws_memory_calloc((size_t)k, sizeof *u), *v = ws_memory_calloc((size_t)k, sizeof *v);
+  if (ws_comm_agree_alloc(p->comm, u && v)) {
     free(u);
     free(v);
-    free(q);
     return WS_ERR_RUNTIME;
   }
   double norm = 0.0;
-  for (int t = 0; t < ku; t++) {
+  for (int t = 0; t < k; t++) {
     u[t] = ws_rng_uniform(0x5eed, 1, (uint64_t)t) + 0.5;
     norm += u[t] * u[t];
   }
@@ -166,29 +310,14 @@ WsErr ws_problem_lipschitz(WsProblem *p, double *L) {
   WsErr err = WS_OK;
   for (int it = 0; it < 50 && !err; it++) {
     norm = sqrt(norm);
-    for (int t = 0; t < ku; t++)
-      u[t] /= norm;
     for (int t = 0; t < k; t++)
-      u[t] *= basis ? sqrt(p->precond[t]) : 1.0;
-    if (basis)
-      ws_sharing_expand(sh, u, v);
-    else
-      memcpy(v, u, (size_t)p->n * sizeof *v);
-    if (p->intercept) v[p->n] = u[k];
+      u[t] = u[t] / norm * sqrt(p->precond[t]);
     WsEval ev;
-    err = ws_problem_hessian(p, v, NULL, q, &ev);
-    if (basis)
-      ws_sharing_reduce(sh, q, u);
-    else
-      memcpy(u, q, (size_t)p->n * sizeof *u);
+    err = ws_problem_hessian(p, u, NULL, v, &ev);
     norm = 0.0;
     for (int t = 0; t < k; t++) {
-      u[t] *= basis ? sqrt(p->precond[t]) : 1.0;
+      u[t] = v[t] * sqrt(p->precond[t]);
       norm += u[t] * u[t];
-    }
-    if (p->intercept) {
-      u[k] = q[p->n];
-      norm += u[k] * u[k];
     }
     lambda = sqrt(norm);
     if (it >= 5 && fabs(lambda - prev) <= 1e-3 * lambda) break;
@@ -196,18 +325,9 @@ WsErr ws_problem_lipschitz(WsProblem *p, double *L) {
   }
   free(u);
   free(v);
-  free(q);
   WS_CALL(err);
   WS_CHECK(lambda > 0.0 && isfinite(lambda), WS_ERR_RUNTIME,
            "cannot estimate a step: the tied design has no curvature (all-zero columns?)");
   *L = lambda;
   return WS_OK;
-}
-
-double ws_problem_intercept(const WsProblem *p, const double *theta) {
-  if (!p->intercept) return 0.0;
-  double b = theta[p->n];
-  for (int j = 0; j < p->n; j++)
-    b -= p->design->mean[j] * theta[j];
-  return b;
 }

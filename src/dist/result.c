@@ -8,17 +8,24 @@
 #include "wshare/h5file.h"
 #include "wshare/h5small.h"
 
+/* One value per group (and per output with per-output ties, n_groups x q), ascending ids:
+ * every member of a tied column carries its value. */
 static WsErr write_group_values(hid_t f, const WsResult *r) {
   const WsSharing *sh = r->sharing;
-  int g = sh->n_groups;
+  int per = sh->per_output ? sh->q : 1, g = sh->n_groups * per;
   double *values;
   WS_ALLOC(values, g);
-  /* Every member of a group carries the group's value; take the first member's. */
-  for (int j = sh->n - 1; j >= 0; j--)
-    if (sh->tied_of[j] < g) values[sh->tied_of[j]] = r->w[j];
-  WsErr err = ws_h5small_write_f64(f, "/group_values", values, g);
-  if (!err) err = ws_h5small_write_i64(f, "/group_ids", sh->tied_id, g);
+  int64_t *ids;
+  WS_ALLOC(ids, sh->n_groups);
+  for (int e = 0; e < sh->nw; e++)
+    if (sh->tied_of[e] >= 0 && sh->tied_of[e] < g) values[sh->tied_of[e]] = r->w[e];
+  for (int i = 0; i < sh->n_groups; i++)
+    ids[i] = sh->tied_id[i * per];
+  WsErr err = per > 1 ? ws_h5small_write_f64_2d(f, "/group_values", values, sh->n_groups, per)
+                      : ws_h5small_write_f64(f, "/group_values", values, g);
+  if (!err) err = ws_h5small_write_i64(f, "/group_ids", ids, sh->n_groups);
   free(values);
+  free(ids);
   return err;
 }
 
@@ -51,6 +58,24 @@ static WsErr write_learn(hid_t f, const WsResultLearn *l, int n) {
   return err;
 }
 
+/* n x q weights: 1-D with one output, as always; 2-D otherwise. */
+static WsErr write_weights(hid_t f, const char *name, const WsResult *r, const double *w) {
+  int n = r->sharing->n;
+  return r->q == 1 ? ws_h5small_write_f64(f, name, w, n)
+                   : ws_h5small_write_f64_2d(f, name, w, n, r->q);
+}
+
+/* One value per output: a scalar dataset with one output, q values otherwise. */
+static WsErr write_outputs(hid_t f, const char *name, const WsResult *r, const double *v) {
+  return r->q == 1 ? ws_h5small_write_scalar(f, name, v[0])
+                   : ws_h5small_write_f64(f, name, v, r->q);
+}
+
+static WsErr attr_outputs(hid_t f, const char *name, const WsResult *r, const double *v) {
+  return r->q == 1 ? ws_h5small_attr_f64(f, name, v[0])
+                   : ws_h5small_attr_f64_array(f, name, v, r->q);
+}
+
 static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot create result file '%s'", path);
@@ -59,8 +84,8 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   int64_t hl = h ? h->len : 0;
 #define TRY(x)                                                                                     \
   if (!err) err = (x)
-  TRY(ws_h5small_write_f64(f, "/w", r->w, r->sharing->n));
-  TRY(ws_h5small_write_scalar(f, "/intercept", r->intercept));
+  TRY(write_weights(f, "/w", r, r->w));
+  TRY(write_outputs(f, "/intercept", r, r->intercept));
   if (r->learn) {
     TRY(write_learn(f, r->learn, r->sharing->n));
   } else if (r->sharing->kind == WS_SHARING_GROUPS) {
@@ -70,9 +95,9 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
   TRY(ws_h5small_write_f64(f, "/history/grad_norm", h ? h->grad_norm : NULL, hl));
   TRY(ws_h5small_write_f64(f, "/history/seconds", h ? h->seconds : NULL, hl));
   if (r->has_stats) {
-    TRY(ws_h5small_write_f64(f, "/stderr", r->stderr_w, r->sharing->n));
-    TRY(ws_h5small_write_scalar(f, "/intercept_stderr", r->intercept_stderr));
-    TRY(ws_h5small_attr_f64(f, "residual_sd", r->residual_sd));
+    TRY(write_weights(f, "/stderr", r, r->stderr_w));
+    TRY(write_outputs(f, "/intercept_stderr", r, r->intercept_stderr));
+    TRY(attr_outputs(f, "residual_sd", r, r->residual_sd));
     TRY(ws_h5small_attr_i64(f, "rank_deficient", r->rank_deficient));
   }
   TRY(ws_h5small_attr_str(f, "solver", r->solver));
@@ -91,8 +116,9 @@ static WsErr write_file(const char *path, const WsResult *r, int ranks) {
                                                                   : 0));
   TRY(ws_h5small_attr_f64(f, "wall_seconds", r->wall_seconds));
   TRY(ws_h5small_attr_f64(f, "read_seconds", r->read_seconds));
-  TRY(ws_h5small_attr_f64(f, "r2", r->r2));
-  TRY(ws_h5small_attr_f64(f, "rmse", r->rmse));
+  TRY(attr_outputs(f, "r2", r, r->r2));
+  TRY(attr_outputs(f, "rmse", r, r->rmse));
+  TRY(ws_h5small_attr_i64(f, "outputs", r->q));
   TRY(ws_h5small_attr_str(f, "config", r->config));
   TRY(ws_h5small_attr_str(f, "wshare_version", WSHARE_VERSION));
   TRY(ws_h5small_attr_i64(f, "poly_degree", r->poly_degree));
@@ -127,6 +153,22 @@ static WsErr read_text(hid_t f, const char *path, const char *name, int required
   return WS_OK;
 }
 
+/* A required attribute of one value per output (a scalar with one output). */
+static WsErr read_outputs_attr(hid_t f, const char *path, const char *name, int64_t outputs,
+                               double *values) {
+  WS_CHECK(H5Aexists(f, name) > 0, WS_ERR_INPUT, "%s: attribute %s missing", path, name);
+  hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+  hid_t space = a < 0 ? H5I_INVALID_HID : H5Aget_space(a);
+  hssize_t count = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+  herr_t st = count == outputs ? H5Aread(a, H5T_NATIVE_DOUBLE, values) : -1;
+  if (space >= 0) H5Sclose(space);
+  if (a >= 0) H5Aclose(a);
+  WS_CHECK(count == outputs, WS_ERR_INPUT, "%s: attribute %s has %lld values for %lld outputs",
+           path, name, (long long)count, (long long)outputs);
+  WS_CHECK(st >= 0, WS_ERR_INPUT, "%s: cannot read attribute %s", path, name);
+  return WS_OK;
+}
+
 static WsErr read_attributes(const WsH5File *file, WsResultFile *r) {
   hid_t f = file->file;
   const char *path = file->path;
@@ -137,8 +179,8 @@ static WsErr read_attributes(const WsH5File *file, WsResultFile *r) {
   WS_CALL(read_number(f, path, "converged", 1, &converged));
   WS_CALL(read_number(f, path, "loss", 1, &r->loss));
   WS_CALL(read_number(f, path, "grad_norm", 1, &r->grad_norm));
-  WS_CALL(read_number(f, path, "r2", 1, &r->r2));
-  WS_CALL(read_number(f, path, "rmse", 1, &r->rmse));
+  WS_CALL(read_outputs_attr(f, path, "r2", r->outputs, r->r2));
+  WS_CALL(read_outputs_attr(f, path, "rmse", r->outputs, r->rmse));
   WS_CALL(read_number(f, path, "rows", 1, &rows));
   WS_CALL(read_number(f, path, "ranks", 0, &ranks));
   WS_CALL(read_number(f, path, "poly_degree", 0, &degree));
@@ -208,6 +250,8 @@ static WsErr read_result(const WsH5File *f, WsResultFile *r) {
   r->outputs = info.ndims == 2 ? info.dims[1] : 1;
   WS_ALLOC(r->w, r->n * r->outputs);
   WS_ALLOC(r->intercept, r->outputs);
+  WS_ALLOC(r->r2, r->outputs);
+  WS_ALLOC(r->rmse, r->outputs);
   WS_CALL(read_attributes(f, r));
   WS_CALL(read_features(f, r));
   WS_CALL(ws_history_create(&r->history));
@@ -240,6 +284,8 @@ void ws_result_destroy(WsResultFile **r) {
   WsResultFile *x = *r;
   free(x->w);
   free(x->intercept);
+  free(x->r2);
+  free(x->rmse);
   free(x->solver);
   free(x->stop_reason);
   free(x->sharing);

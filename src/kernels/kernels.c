@@ -2,15 +2,109 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 /* Row by row: the dot product streams the row from memory, and the gradient update reuses
  * it from L1 right away, so X is read from memory once.  (Blocking four rows at a time was
- * measured 2.5x slower: four streams 2 KiB apart defeat the prefetchers.)  The sums go on
- * from their values on entry, so splitting the rows over several calls (runs of mapped
- * chunks) gives the same bits as one call. */
+ * measured 2.5x slower: four streams 2 KiB apart defeat the prefetchers.)  One output is
+ * the loop of old, unchanged, and kept a function of its own: inlined into the dispatch its
+ * loops lost their alignment and ran 13% slower (measured).  Several outputs are
+ * compute-bound instead: they are taken in blocks of B = 8, 4, 2, 1 outputs (constant
+ * widths, so the loops over a block unroll and vectorize; W's row j holds the block's
+ * weights side by side) for R = 2 rows at a time, which halves the sweeps over W and G per
+ * row.  The pairing follows the block's rows, so the same rows give the same bits (restarts
+ * at the same rank count stay bitwise); the residual sums keep the row-by-row order.  The
+ * sums go on from their values on entry, so splitting the rows over several calls (runs of
+ * mapped chunks) gives the same bits as one call. */
+/* Two doubles, the width of the baseline x86-64 vector unit (GCC/Clang vector extensions:
+ * plain multiplies and adds, rounded as the scalar code would be). */
+typedef double WsV2 __attribute__((vector_size(16)));
+
+static inline WsV2 v2_load(const double *p) {
+  WsV2 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline void v2_store(double *p, WsV2 v) {
+  memcpy(p, &v, sizeof v);
+}
+
+/* Outputs o0 .. o0 + 2V - 1 of R consecutive rows x (row stride n, targets y with stride q). */
+#define WS_DEFINE_OUTPUT_BLOCK(NAME, T, V, R)                                                      \
+  static inline void NAME##_b##V##r##R(int n, int q, int o0, const T *x, const double *y,          \
+                                       const double *W, const double *shift, double *G,            \
+                                       double *sums) {                                             \
+    WsV2 d[R][V], rv[R][V];                                                                        \
+    for (int a = 0; a < R; a++)                                                                    \
+      for (int v = 0; v < V; v++)                                                                  \
+        d[a][v] = (WsV2){0.0, 0.0};                                                                \
+    for (int j = 0; j < n; j++) {                                                                  \
+      const double *wj = W + (int64_t)j * q + o0;                                                  \
+      WsV2 w[V];                                                                                   \
+      for (int v = 0; v < V; v++)                                                                  \
+        w[v] = v2_load(wj + 2 * v);                                                                \
+      for (int a = 0; a < R; a++) {                                                                \
+        double xj = (double)x[(int64_t)a * n + j];                                                 \
+        WsV2 xv = {xj, xj};                                                                        \
+        for (int v = 0; v < V; v++)                                                                \
+          d[a][v] += xv * w[v];                                                                    \
+      }                                                                                            \
+    }                                                                                              \
+    for (int a = 0; a < R; a++)                                                                    \
+      for (int v = 0; v < V; v++) {                                                                \
+        double r[2];                                                                               \
+        v2_store(r, d[a][v]);                                                                      \
+        for (int l = 0; l < 2; l++) {                                                              \
+          int o = o0 + 2 * v + l;                                                                  \
+          r[l] += shift[o] - (y ? y[(int64_t)a * q + o] : 0.0);                                    \
+          sums[o] += r[l] * r[l];                                                                  \
+          sums[q + o] += r[l];                                                                     \
+        }                                                                                          \
+        rv[a][v] = v2_load(r);                                                                     \
+      }                                                                                            \
+    for (int j = 0; j < n; j++) {                                                                  \
+      double *gj = G + (int64_t)j * q + o0;                                                        \
+      WsV2 xv[R];                                                                                  \
+      for (int a = 0; a < R; a++) {                                                                \
+        double xj = (double)x[(int64_t)a * n + j];                                                 \
+        xv[a] = (WsV2){xj, xj};                                                                    \
+      }                                                                                            \
+      for (int v = 0; v < V; v++) {                                                                \
+        WsV2 acc = v2_load(gj + 2 * v);                                                            \
+        for (int a = 0; a < R; a++)                                                                \
+          acc += xv[a] * rv[a][v];                                                                 \
+        v2_store(gj + 2 * v, acc);                                                                 \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+/* One output of R rows (an odd last output). */
+#define WS_DEFINE_OUTPUT_ONE(NAME, T, R)                                                           \
+  static inline void NAME##_b0r##R(int n, int q, int o, const T *x, const double *y,               \
+                                   const double *W, const double *shift, double *G,                \
+                                   double *sums) {                                                 \
+    double r[R];                                                                                   \
+    for (int a = 0; a < R; a++) {                                                                  \
+      double d = 0.0;                                                                              \
+      for (int j = 0; j < n; j++)                                                                  \
+        d += (double)x[(int64_t)a * n + j] * W[(int64_t)j * q + o];                                \
+      r[a] = d + shift[o] - (y ? y[(int64_t)a * q + o] : 0.0);                                     \
+      sums[o] += r[a] * r[a];                                                                      \
+      sums[q + o] += r[a];                                                                         \
+    }                                                                                              \
+    for (int j = 0; j < n; j++) {                                                                  \
+      double acc = G[(int64_t)j * q + o];                                                          \
+      for (int a = 0; a < R; a++)                                                                  \
+        acc += (double)x[(int64_t)a * n + j] * r[a];                                               \
+      G[(int64_t)j * q + o] = acc;                                                                 \
+    }                                                                                              \
+  }
+
 #define WS_DEFINE_RESIDUAL_GRADIENT(NAME, T)                                                       \
-  void NAME(int64_t rows, int n, const T *X, const double *y, const double *w, double shift,       \
-            double *g, double sums[2]) {                                                           \
+  __attribute__((noinline)) static void NAME##_one(int64_t rows, int n, const T *X,                \
+                                                   const double *y, const double *w, double shift, \
+                                                   double *g, double *sums) {                      \
     double s2 = sums[0], s1 = sums[1];                                                             \
     for (int64_t i = 0; i < rows; i++) {                                                           \
       const T *x = X + i * n;                                                                      \
@@ -25,10 +119,82 @@
     }                                                                                              \
     sums[0] = s2;                                                                                  \
     sums[1] = s1;                                                                                  \
+  }                                                                                                \
+  WS_DEFINE_OUTPUT_BLOCK(NAME, T, 4, 1)                                                            \
+  WS_DEFINE_OUTPUT_BLOCK(NAME, T, 2, 1)                                                            \
+  WS_DEFINE_OUTPUT_BLOCK(NAME, T, 1, 1)                                                            \
+  WS_DEFINE_OUTPUT_BLOCK(NAME, T, 4, 2)                                                            \
+  WS_DEFINE_OUTPUT_BLOCK(NAME, T, 2, 2)                                                            \
+  WS_DEFINE_OUTPUT_BLOCK(NAME, T, 1, 2)                                                            \
+  WS_DEFINE_OUTPUT_ONE(NAME, T, 1)                                                                 \
+  WS_DEFINE_OUTPUT_ONE(NAME, T, 2)                                                                 \
+  /* Outputs o .. o + B - 1 of one row, or of two when pair. */                                    \
+  static inline void NAME##_block(int B, int pair, int n, int q, int o, const T *x,                \
+                                  const double *y, const double *W, const double *shift,           \
+                                  double *G, double *sums) {                                       \
+    if (B == 8 && pair) NAME##_b4r2(n, q, o, x, y, W, shift, G, sums);                             \
+    if (B == 8 && !pair) NAME##_b4r1(n, q, o, x, y, W, shift, G, sums);                            \
+    if (B == 4 && pair) NAME##_b2r2(n, q, o, x, y, W, shift, G, sums);                             \
+    if (B == 4 && !pair) NAME##_b2r1(n, q, o, x, y, W, shift, G, sums);                            \
+    if (B == 2 && pair) NAME##_b1r2(n, q, o, x, y, W, shift, G, sums);                             \
+    if (B == 2 && !pair) NAME##_b1r1(n, q, o, x, y, W, shift, G, sums);                            \
+    if (B == 1 && pair) NAME##_b0r2(n, q, o, x, y, W, shift, G, sums);                             \
+    if (B == 1 && !pair) NAME##_b0r1(n, q, o, x, y, W, shift, G, sums);                            \
+  }                                                                                                \
+  void NAME(int64_t rows, int n, int q, const T *X, const double *Y, const double *W,              \
+            const double *shift, double *G, double *sums) {                                        \
+    if (q == 1) {                                                                                  \
+      NAME##_one(rows, n, X, Y, W, shift[0], G, sums);                                             \
+      return;                                                                                      \
+    }                                                                                              \
+    for (int64_t i = 0; i < rows; i += 2) {                                                        \
+      const T *x = X + i * n;                                                                      \
+      const double *y = Y ? Y + i * q : NULL;                                                      \
+      int o = 0, pair = i + 1 < rows;                                                              \
+      /* Blocks of 8, then at most one each of 4, 2 and 1 for the rest. */                         \
+      for (int B = 8; B >= 1; B /= 2)                                                              \
+        for (; o + B <= q && (B == 8 || (q - o) & B); o += B)                                      \
+          NAME##_block(B, pair, n, q, o, x, y, W, shift, G, sums);                                 \
+    }                                                                                              \
   }
 
 WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f64, double)
 WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
+
+/* Member lists: each residual and gradient entry touches only the inputs an output uses,
+ * so the cost is 2 nnz per row, whatever n q is. */
+#define WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(NAME, T)                                               \
+  void NAME(int64_t rows, int n, int q, const T *X, const double *Y, const double *shift,          \
+            const int *start, const int *input, const double *wm, double *gm, double *sums) {      \
+    for (int64_t i = 0; i < rows; i++) {                                                           \
+      const T *x = X + i * n;                                                                      \
+      for (int o = 0; o < q; o++) {                                                                \
+        double d = 0.0;                                                                            \
+        for (int e = start[o]; e < start[o + 1]; e++)                                              \
+          d += (double)x[input[e]] * wm[e];                                                        \
+        double r = d + shift[o] - (Y ? Y[i * q + o] : 0.0);                                        \
+        for (int e = start[o]; e < start[o + 1]; e++)                                              \
+          gm[e] += r * (double)x[input[e]];                                                        \
+        sums[o] += r * r;                                                                          \
+        sums[q + o] += r;                                                                          \
+      }                                                                                            \
+    }                                                                                              \
+  }
+
+WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(ws_kernels_residual_gradient_members_f64, double)
+WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(ws_kernels_residual_gradient_members_f32, float)
+
+void ws_kernels_members_accumulate(int64_t rows, int n, int q, const double *X, const double *Y,
+                                   const int *start, const int *input, double *gm) {
+  for (int64_t i = 0; i < rows; i++) {
+    const double *x = X + i * n;
+    for (int o = 0; o < q; o++) {
+      double yo = Y[i * q + o];
+      for (int e = start[o]; e < start[o + 1]; e++)
+        gm[e] += yo * x[input[e]];
+    }
+  }
+}
 
 void ws_kernels_poly_expand(int64_t rows, int n_raw, int degree, const double *raw, double *out) {
   for (int64_t i = 0; i < rows; i++) {
@@ -56,11 +222,16 @@ void ws_kernels_to_f64(int64_t count, const void *src, int src_is_f32, double *o
   }
 }
 
-void ws_kernels_gram_accumulate(int64_t rows, int k, const double *Z, const double *y, double *G,
-                                double *zy) {
+void ws_kernels_gram_accumulate(int64_t rows, int k, int q, const double *Z, const double *Y,
+                                double *G, double *ZY) {
   if (rows <= 0) return;
   cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, k, (int)rows, 1.0, Z, k, 1.0, G, k);
-  cblas_dgemv(CblasColMajor, CblasNoTrans, k, (int)rows, 1.0, Z, k, y, 1, 1.0, zy, 1);
+  if (!Y) return;
+  if (q == 1)
+    cblas_dgemv(CblasColMajor, CblasNoTrans, k, (int)rows, 1.0, Z, k, Y, 1, 1.0, ZY, 1);
+  else
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, k, q, (int)rows, 1.0, Z, k, Y, q, 1.0, ZY,
+                k);
 }
 
 int64_t ws_kernels_count_nonfinite(int64_t count, const void *v, int is_f32, int64_t *first) {

@@ -10,26 +10,35 @@
 
 #include "solver_impl.h"
 
-/* The problem as the direct solvers see it. */
+/* The problem as the direct solvers see it.  With per-output ties (q = 1, none, groups given
+ * per input) every output is a regression on the same tied design Z = X S1 (k1 columns):
+ * one Gram matrix or factorization serves q right-hand sides.  With ties across outputs
+ * (n x q groups) the outputs are one regression on the stacked tied design, a row per
+ * (data row, output) and K columns, with one right-hand side. */
 typedef struct {
   WsProblem *p;
   const WsDesign *des;
   const WsSharing *sh;
   MPI_Comm comm;
   int rank, size;
-  int k; /* tied columns */
+  int k;     /* columns of the tied design: k1, or K across outputs */
+  int q;     /* outputs */
+  int nrhs;  /* right-hand sides: q, or 1 across outputs */
+  int stack; /* rows of the (stacked) tied design per data row: 1, or q across outputs */
   int64_t m;
 } WsDirectCtx;
 
-/* A fit: parameters v (kp = off + k values, the intercept first when off = 1) and the
- * inverse of the regularized Gram matrix G = Z^T Z + Lambda. */
+/* A fit: parameters v (kp x nrhs, row-major: kp = off + k columns, the off intercept columns
+ * first: 1 shared by all right-hand sides, or q in the stacked design) and the inverse of the
+ * regularized Gram matrix G = Z^T Z + Lambda. */
 typedef struct {
-  int off, kp;
+  int off, kp, nrhs;
   double *v;
   double *Ginv; /* kp x kp, full, original units */
-  double *lam;  /* kp: the ridge diagonal Lambda (0 for the intercept) */
-  double *mu_z; /* k: S^T mu for the centred Cholesky fit, else NULL */
-  double rss;   /* < 0: take it from the objective pass */
+  double *lam;  /* kp: the ridge diagonal Lambda (0 for the intercepts) */
+  double *mu_z; /* the centred Cholesky fit: S_o^T mu, k values (one for all outputs) or q x k
+                 * across outputs; else NULL */
+  double *rss;  /* q: each output's RSS from the fit, or NULL: from the objective pass */
   double rcond; /* Cholesky: reciprocal condition of the scaled Gram matrix (else 1) */
 } WsFit;
 
@@ -43,9 +52,13 @@ double ws_direct_pow2_scale(double norm);
  * numerical: the dependence is numerical, not exact (Cholesky then suggests qr). */
 WsErr ws_direct_deficient(const WsDirectCtx *c, const char *solver, int t, const char *why,
                           int numerical);
-/* Local: the problem's parameters theta = (w, c) of a fit and its weights w; returns the
- * intercept b in original units. */
-double ws_direct_theta(const WsDirectCtx *c, const WsFit *fit, double *w, double *theta);
+/* Local: the problem's tied parameters u (all K) of a fit, its weights w (n x q) and the
+ * intercepts b (q) in original units. */
+void ws_direct_params(const WsDirectCtx *c, const WsFit *fit, double *w, double *u, double *b);
+/* Local: the diagonal of S^T S for column t of the tied design. */
+double ws_direct_column_norm2(const WsDirectCtx *c, int t);
+/* Local: S_o^T mu for output o (k values: the same for every output with per-output ties). */
+const double *ws_direct_mu_z(const WsDirectCtx *c, const WsFit *fit, int o);
 /* Collective (one objective pass): the solution of a fit, with its statistics. */
 WsErr ws_direct_finish(const WsDirectCtx *c, const WsFit *fit, WsSolution *sol);
 /* A direct solver's fit: fills fit for the context; may write sol->warning and set
@@ -54,8 +67,8 @@ typedef WsErr (*WsDirectFitFn)(const WsDirectCtx *c, WsSolver *s, WsFit *fit, Ws
 /* Collective: the whole direct solve of s as solver name: context, fit, finish. */
 WsErr ws_direct_solve(WsSolver *s, const char *name, WsDirectFitFn fit_fn, WsSolution *sol);
 
-/* stats.c, local: standard errors of every weight and of the intercept, and the residual
- * standard deviation, from the fit and sol->rss; work holds 2 fit->kp doubles. */
+/* stats.c, local: standard errors of every weight and of the intercepts, and the residual
+ * standard deviations, from the fit and sol->rss_out; work holds 2 fit->kp doubles. */
 void ws_stats_standard_errors(const WsDirectCtx *c, const WsFit *fit, double *work,
                               WsSolution *sol);
 

@@ -473,9 +473,9 @@ static WsErr learn_finish(WsSolver *s, WsSolution *sol) {
   WsLearnRun *L = s->impl;
   WsProblem *p = s->prob;
   memcpy(sol->w, L->model, (size_t)p->n * sizeof *sol->w);
-  sol->intercept = ws_learn_state_intercept(L, p->design, L->model);
+  sol->intercept[0] = ws_learn_state_intercept(L, p->design, L->model);
   sol->loss = L->scal[LS_LOSS];
-  sol->rss = L->scal[LS_RSS];
+  sol->rss = sol->rss_out[0] = L->scal[LS_RSS];
   sol->grad_norm = L->scal[LS_GNORM];
   sol->has_stats = 0;
   return WS_OK;

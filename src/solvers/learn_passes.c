@@ -104,13 +104,14 @@ WsErr ws_learn_passes_free_fit(WsSolver *s, WsLearnRun *L) {
   WsProblem *fp = NULL;
   WsSolver *cg = NULL;
   WsSolution *sol = NULL;
-  WsErr err = ws_comm_agree(
-      p->comm, L->opt.start ? ws_sharing_create_groups(p->n, L->opt.start, L->opt.start_name, &sh)
-                            : ws_sharing_create_none(p->n, &sh));
+  WsErr err =
+      ws_comm_agree(p->comm, L->opt.start ? ws_sharing_create_groups(p->n, 1, 1, L->opt.start,
+                                                                     L->opt.start_name, &sh)
+                                          : ws_sharing_create_none(p->n, 1, &sh));
   if (!err) err = ws_problem_create(p->comm, p->design, sh, p->ridge, p->intercept, p->timers, &fp);
   if (!err && L->opt.standardize) err = ws_comm_agree(p->comm, ws_problem_standardize(fp));
   if (!err) err = ws_comm_agree(p->comm, ws_solver_create("cg", fp, &s->opt, &cg));
-  if (!err) err = ws_comm_agree(p->comm, ws_solution_create(p->n, &sol));
+  if (!err) err = ws_comm_agree(p->comm, ws_solution_create(p->n, 1, &sol));
   /* Zeros for the start, as many as any solver's parameters can be. */
   double *theta0 = ws_memory_calloc((size_t)p->n + 1, sizeof *theta0);
   if (!err) err = ws_comm_agree_alloc(p->comm, theta0 != NULL);
@@ -143,7 +144,7 @@ WsErr ws_learn_passes_free_fit(WsSolver *s, WsLearnRun *L) {
     /* The model from the solution alone: the shift c = b + mu.w of the design's convention,
      * ybar + c' in atom coordinates. */
     memcpy(L->model, sol->w, (size_t)p->n * sizeof *sol->w);
-    L->model[p->n] = sol->intercept;
+    L->model[p->n] = sol->intercept[0];
     for (int j = 0; L->ones && p->design->centred && j < p->n; j++)
       L->model[p->n] += p->design->mean[j] * sol->w[j];
     if (L->ones) L->free[L->P] = L->model[p->n] - g.ybar;

@@ -12,7 +12,7 @@ static const WsSolverOps *const ws_solvers[] = {&ws_solver_gd_ops, &ws_solver_ag
                                                 &ws_solver_cg_ops, &ws_solver_qr_ops,
                                                 &ws_solver_cholesky_ops};
 
-/* theta, common, precond, the vectors and the scalars must fit a checkpoint's fields. */
+/* u, common, precond, the vectors and the scalars must fit a checkpoint's fields. */
 _Static_assert(3 + WS_SOLVER_MAX_VECTORS + 1 <= WS_STATE_MAX_FIELDS, "state fields");
 
 static const WsSolverOps *find_ops(const char *name) {
@@ -54,13 +54,13 @@ WsErr ws_solver_create_ops(const WsSolverOps *ops, const char *name, const char 
   s->used = ops->name;
   snprintf(s->reason, sizeof s->reason, "%s", reason);
   if (!ops->iterate) return WS_OK;
-  int dim = prob->dim;
-  s->theta = ws_memory_calloc((size_t)dim, sizeof *s->theta);
-  s->g = ws_memory_calloc((size_t)dim, sizeof *s->g);
-  s->work = ws_memory_calloc((size_t)dim, sizeof *s->work);
-  int ok = s->theta && s->g && s->work;
+  size_t k = (size_t)(prob->k > 0 ? prob->k : 1);
+  s->u = ws_memory_calloc(k, sizeof *s->u);
+  s->g = ws_memory_calloc(k, sizeof *s->g);
+  s->work = ws_memory_calloc(k > (size_t)prob->nw ? k : (size_t)prob->nw, sizeof *s->work);
+  int ok = s->u && s->g && s->work;
   for (int v = 0; v < ops->n_vectors; v++) {
-    s->vec[v] = ws_memory_calloc((size_t)dim, sizeof *s->vec[v]);
+    s->vec[v] = ws_memory_calloc(k, sizeof *s->vec[v]);
     ok = ok && s->vec[v];
   }
   return ws_comm_agree_alloc(prob->comm, ok);
@@ -71,7 +71,7 @@ void ws_solver_destroy(WsSolver **s) {
   if ((*s)->ops->destroy) (*s)->ops->destroy(*s);
   for (int v = 0; v < WS_SOLVER_MAX_VECTORS; v++)
     free((*s)->vec[v]);
-  free((*s)->theta);
+  free((*s)->u);
   free((*s)->g);
   free((*s)->work);
   free(*s);
@@ -114,9 +114,10 @@ double ws_solver_tolerance(const WsSolver *s) {
   return fmax(s->opt.rtol * s->common[WS_S_GNORM0], s->opt.atol);
 }
 
-WsErr ws_solver_start(WsSolver *s, const double *theta0) {
+WsErr ws_solver_start(WsSolver *s, const double *w0) {
   WS_CHECK(s->ops->iterate, WS_ERR_RUNTIME, "internal error: %s is not iterative", s->ops->name);
-  memcpy(s->theta, theta0, (size_t)s->prob->dim * sizeof *theta0);
+  /* Iterates satisfy the ties from the start: the initial weights are merged. */
+  ws_problem_tie(s->prob, w0, s->u);
   s->common[WS_S_GNORM0] = -1.0;
   s->common[WS_S_STEP] = s->opt.step;
   if (s->ops->uses_step && s->opt.step <= 0.0) {
@@ -129,14 +130,13 @@ WsErr ws_solver_start(WsSolver *s, const double *theta0) {
 
 int ws_solver_state(WsSolver *s, WsStateField *fields, int max) {
   if (s->ops->state) return s->ops->state(s, fields, max);
-  int nf = 0, dim = s->prob->dim;
+  int nf = 0, k = s->prob->k;
   if (max < 3 + s->ops->n_vectors + 1) return 0;
-  fields[nf++] = (WsStateField){"theta", s->theta, dim};
+  fields[nf++] = (WsStateField){"tied", s->u, k};
   fields[nf++] = (WsStateField){"common", s->common, WS_S_COUNT};
-  fields[nf++] = (WsStateField){"precond", s->prob->precond,
-                                s->prob->sharing->k > 0 ? s->prob->sharing->k : 1};
+  fields[nf++] = (WsStateField){"precond", s->prob->precond, k};
   for (int v = 0; v < s->ops->n_vectors; v++)
-    fields[nf++] = (WsStateField){s->ops->vector_names[v], s->vec[v], dim};
+    fields[nf++] = (WsStateField){s->ops->vector_names[v], s->vec[v], k};
   if (s->ops->n_scalars > 0) fields[nf++] = (WsStateField){"scalars", s->scalar, s->ops->n_scalars};
   return nf;
 }
@@ -170,7 +170,7 @@ WsErr ws_solver_finish(WsSolver *s, WsSolution *sol) {
   WsProblem *p = s->prob;
   if (!s->evaluated) {
     WsEval ev;
-    WS_CALL(ws_problem_gradient(p, s->theta, NULL, s->g, &ev));
+    WS_CALL(ws_problem_gradient(p, s->u, NULL, s->g, &ev));
     sol->loss = ev.loss;
     sol->rss = ev.rss;
     sol->grad_norm = ws_problem_projected_norm(p, s->g, s->work);
@@ -179,8 +179,10 @@ WsErr ws_solver_finish(WsSolver *s, WsSolution *sol) {
     sol->rss = s->last.rss;
     sol->grad_norm = s->last.grad_norm;
   }
-  memcpy(sol->w, s->theta, (size_t)p->n * sizeof *sol->w);
-  sol->intercept = ws_problem_intercept(p, s->theta);
+  /* The last gradient evaluation was at u, either way. */
+  memcpy(sol->rss_out, p->rss_out, (size_t)p->q * sizeof *sol->rss_out);
+  ws_problem_expand(p, s->u, sol->w);
+  ws_problem_intercept(p, sol->w, sol->intercept);
   return WS_OK;
 }
 

@@ -1,6 +1,6 @@
 /* agd: Nesterov's accelerated gradient with the gradient-based adaptive restart of
  * O'Donoghue and Candes: momentum is dropped whenever the step goes against the gradient
- * at the extrapolated point.  Same merge and one allreduce per iteration as gd. */
+ * at the extrapolated point.  Same tied parameters and one allreduce per iteration as gd. */
 #include <math.h>
 #include <string.h>
 
@@ -10,7 +10,7 @@ enum { AGD_PREV, AGD_POINT }; /* vectors: previous iterate, extrapolated point *
 enum { AGD_T, AGD_BETA };     /* scalars: momentum sequence t_k, next extrapolation weight */
 
 static WsErr agd_start(WsSolver *s) {
-  memcpy(s->vec[AGD_PREV], s->theta, (size_t)s->prob->dim * sizeof *s->theta);
+  memcpy(s->vec[AGD_PREV], s->u, (size_t)s->prob->k * sizeof *s->u);
   s->scalar[AGD_T] = 1.0;
   s->scalar[AGD_BETA] = 0.0;
   return WS_OK;
@@ -18,29 +18,28 @@ static WsErr agd_start(WsSolver *s) {
 
 static WsErr agd_iterate(WsSolver *s, const double *control_in, WsStepInfo *info) {
   WsProblem *p = s->prob;
-  int dim = p->dim;
-  double *x = s->theta, *prev = s->vec[AGD_PREV], *y = s->vec[AGD_POINT];
+  int k = p->k;
+  double *x = s->u, *prev = s->vec[AGD_PREV], *y = s->vec[AGD_POINT];
   double beta = s->scalar[AGD_BETA];
-  for (int j = 0; j < dim; j++)
+  for (int j = 0; j < k; j++)
     y[j] = x[j] + beta * (x[j] - prev[j]);
   WsEval ev;
   WS_CALL(ws_problem_gradient(p, y, control_in, s->g, &ev));
   ws_solver_judge(s, &ev, ws_problem_projected_norm(p, s->g, s->work), info);
   /* A converged run returns the point just evaluated. */
-  if (info->converged) memcpy(x, y, (size_t)dim * sizeof *y);
+  if (info->converged) memcpy(x, y, (size_t)k * sizeof *y);
   s->evaluated = info->converged;
   if (info->converged || info->diverged) return WS_OK;
 
   ws_problem_precondition(p, s->g, s->work);
   double step = s->common[WS_S_STEP];
-  for (int j = 0; j < dim; j++)
+  for (int j = 0; j < k; j++)
     y[j] -= step * s->work[j]; /* y becomes the new iterate */
-  ws_problem_merge(p, y);
   double ascent = 0.0;
-  for (int j = 0; j < dim; j++)
+  for (int j = 0; j < k; j++)
     ascent += s->g[j] * (y[j] - x[j]);
-  memcpy(prev, x, (size_t)dim * sizeof *x);
-  memcpy(x, y, (size_t)dim * sizeof *y);
+  memcpy(prev, x, (size_t)k * sizeof *x);
+  memcpy(x, y, (size_t)k * sizeof *y);
   if (ascent > 0.0) {
     s->scalar[AGD_T] = 1.0;
     s->scalar[AGD_BETA] = 0.0;

@@ -18,11 +18,19 @@ const WsSolverOps *ws_solver_auto_choose(const WsProblem *p, char *why, size_t s
   }
   int ranks = 1;
   MPI_Comm_size(p->comm, &ranks);
-  double k = sh->k + (p->intercept ? 1 : 0), m = (double)p->design->part.rows, n = p->n;
-  /* Direct: one pass forming tied rows (m n) plus the Gram update (m k^2 / P per rank) and a
-   * k^3/3 factorization; cg: AUTO_CG_PASSES passes of 2 m n / P. */
-  double direct = m * n / ranks + m * k * k / ranks + k * k * k / 3.0;
-  double iterative = AUTO_CG_PASSES * 2.0 * m * n / ranks;
+  double m = (double)p->design->part.rows, n = p->n, q = p->q;
+  double k = (sh->per_output ? sh->k1 : sh->k) + (p->intercept ? 1 : 0);
+  /* Direct, per-output ties: one pass forming tied rows (m n) plus the Gram update (m k^2 / P
+   * per rank), the extra right-hand sides (m k (q - 1) / P) and a k^3/3 factorization.
+   * Ties across outputs: X~^T X~ (m n^2 / P), the right-hand side over the member lists
+   * (m nnz / P), the assembly (about nnz^2 / q) and the K^3/3 factorization.  cg:
+   * AUTO_CG_PASSES passes of 2 m n q / P, or 2 m nnz / P over the member lists. */
+  double direct =
+      sh->per_output ? m * n / ranks + m * k * k / ranks + m * k * (q - 1) / ranks + k * k * k / 3.0
+                     : m * n / ranks + m * n * n / ranks + m * sh->nnz / ranks +
+                           (double)sh->nnz * sh->nnz / q + k * k * k / 3.0;
+  double pass = p->sparse ? (double)sh->nnz : n * q;
+  double iterative = AUTO_CG_PASSES * 2.0 * m * pass / ranks;
   if (direct <= iterative && k <= AUTO_DIRECT_MAX_K) {
     snprintf(why, size, "%.0f tied columns: Gram solve ~%.2g flops/rank vs cg ~%.2g", k, direct,
              iterative);

@@ -30,7 +30,7 @@ enum { CHOLESKY_REFINE_STEPS = 4 };
 
 /* The factorization's buffers. */
 typedef struct {
-  double *G, *zy, *D, *udiag; /* k x k column-major; k; k; k */
+  double *G, *zy, *D, *udiag; /* k x k column-major; k x nrhs column-major; k; k */
 } Factor;
 
 static void factor_free(Factor *g) {
@@ -41,39 +41,55 @@ static void factor_free(Factor *g) {
 }
 
 /* Factors Gs (upper used) with LAPACK; info > 0: not positive definite at column info - 1.
- * When rcond >= rcond_min, solves Gs x = b in b and leaves Gs^-1 in Gs's upper triangle. */
-static void factor_local(int k, double *Gs, double anorm, double rcond_min, double *b, int *info,
-                         double *rcond, double *udiag) {
+ * When rcond >= rcond_min, solves Gs X = B in b (k x nrhs) and leaves Gs^-1 in Gs's upper
+ * triangle. */
+static void factor_local(int k, int nrhs, double *Gs, double anorm, double rcond_min, double *b,
+                         int *info, double *rcond, double *udiag) {
   *info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', k, Gs, k);
   if (*info != 0) return;
   for (int j = 0; j < k; j++)
     udiag[j] = Gs[j + (int64_t)j * k];
   *info = LAPACKE_dpocon(LAPACK_COL_MAJOR, 'U', k, Gs, k, anorm, rcond);
   if (*info != 0 || *rcond < rcond_min) return;
-  *info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', k, 1, Gs, k, b, k);
+  *info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'U', k, nrhs, Gs, k, b, k);
   if (*info == 0) *info = LAPACKE_dpotri(LAPACK_COL_MAJOR, 'U', k, Gs, k);
+}
+
+/* Local: S_o^T mu for every output (q x k), or once for per-output ties (k). */
+static void tied_means(const WsDirectCtx *c, double *mu_z) {
+  const WsSharing *sh = c->sh;
+  const double *mean = c->des->mean;
+  if (sh->per_output) {
+    ws_sharing_reduce_inputs(sh, mean, mu_z);
+    return;
+  }
+  memset(mu_z, 0, (size_t)c->q * c->k * sizeof *mu_z);
+  for (int o = 0; o < c->q; o++)
+    for (int e = sh->member_start[o]; e < sh->member_start[o + 1]; e++)
+      mu_z[(int64_t)o * c->k + sh->member_tied[e]] += mean[sh->member_input[e]];
 }
 
 WsErr ws_solver_cholesky_fit(const WsDirectCtx *c, int is_auto, WsFit *fit, char *warning,
                              size_t warning_size, int *use_qr) {
   WsProblem *p = c->p;
   const WsDesign *des = c->des;
-  int k = c->k;
+  int k = c->k, nrhs = c->nrhs;
   /* MPI and ScaLAPACK count the k x k replicated matrix in int. */
   WS_CHECK(k <= 46340, WS_ERR_INPUT,
            "cholesky: %d tied columns are too many for a replicated Gram matrix; use --solver cg",
            k);
   Factor g = {0};
   g.G = ws_memory_calloc((size_t)k * k, sizeof *g.G);
-  g.zy = ws_memory_calloc((size_t)k, sizeof *g.zy);
+  g.zy = ws_memory_calloc((size_t)k * nrhs, sizeof *g.zy);
   g.D = ws_memory_calloc((size_t)k, sizeof *g.D);
   g.udiag = ws_memory_calloc((size_t)k, sizeof *g.udiag);
   fit->off = 0;
   fit->kp = k;
-  fit->rss = -1.0;
-  fit->v = ws_memory_calloc((size_t)k, sizeof *fit->v);
+  fit->nrhs = nrhs;
+  fit->v = ws_memory_calloc((size_t)k * nrhs, sizeof *fit->v);
   fit->lam = ws_memory_calloc((size_t)k, sizeof *fit->lam);
-  fit->mu_z = des->centred ? ws_memory_calloc((size_t)k, sizeof *fit->mu_z) : NULL;
+  size_t nmu = (size_t)k * (c->sh->per_output ? 1 : c->q);
+  fit->mu_z = des->centred ? ws_memory_calloc(nmu, sizeof *fit->mu_z) : NULL;
   WsErr err = ws_comm_agree_alloc(c->comm, g.G && g.zy && g.D && g.udiag && fit->v && fit->lam &&
                                                (fit->mu_z || !des->centred));
   if (!err) err = ws_gram_compute(p, g.G, g.zy);
@@ -93,7 +109,7 @@ WsErr ws_solver_cholesky_fit(const WsDirectCtx *c, int is_auto, WsFit *fit, char
   if (err) goto done;
   /* Ridge: the penalty (lambda/2)|S v|^2 adds m lambda S^T S, diagonal for every sharing. */
   for (int t = 0; t < k; t++) {
-    fit->lam[t] = (double)c->m * p->ridge * ws_sharing_basis_norm2(c->sh, t);
+    fit->lam[t] = (double)c->m * p->ridge * ws_direct_column_norm2(c, t);
     g.G[t + (int64_t)t * k] += fit->lam[t];
     g.D[t] = ws_direct_pow2_scale(sqrt(g.G[t + (int64_t)t * k]));
   }
@@ -102,16 +118,17 @@ WsErr ws_solver_cholesky_fit(const WsDirectCtx *c, int is_auto, WsFit *fit, char
   for (int j = 0; j < k; j++) {
     for (int i = 0; i < k; i++)
       g.G[i + (int64_t)j * k] *= g.D[i] * g.D[j];
-    g.zy[j] *= g.D[j];
+    for (int r = 0; r < nrhs; r++)
+      g.zy[j + (int64_t)r * k] *= g.D[j];
   }
   double anorm = LAPACKE_dlansy(LAPACK_COL_MAJOR, '1', 'U', k, g.G, k);
   double rcond_min = is_auto ? AUTO_RCOND_MIN : k * DBL_EPSILON, rcond = 0.0;
   int info = 0;
   if (k <= LAPACK_MAX_K)
-    factor_local(k, g.G, anorm, rcond_min, g.zy, &info, &rcond, g.udiag);
+    factor_local(k, nrhs, g.G, anorm, rcond_min, g.zy, &info, &rcond, g.udiag);
   else
-    err =
-        ws_grid_cholesky(c->comm, k, GRID_NB, g.G, anorm, rcond_min, g.zy, &info, &rcond, g.udiag);
+    err = ws_grid_cholesky(c->comm, k, nrhs, GRID_NB, g.G, anorm, rcond_min, g.zy, &info, &rcond,
+                           g.udiag);
   ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
   if (err) goto done;
   /* Replicated inputs give replicated decisions; the reduction only guards against ranks
@@ -158,9 +175,10 @@ WsErr ws_solver_cholesky_fit(const WsDirectCtx *c, int is_auto, WsFit *fit, char
              rcond, -log10(rcond));
   fit->rcond = rcond;
   for (int t = 0; t < k; t++)
-    fit->v[t] = g.D[t] * g.zy[t];
+    for (int r = 0; r < nrhs; r++)
+      fit->v[(int64_t)t * nrhs + r] = g.D[t] * g.zy[t + (int64_t)r * k];
   /* One answer for all ranks, whatever the last bits of their replicated solves. */
-  WS_MPI(MPI_Bcast(fit->v, k, MPI_DOUBLE, 0, c->comm));
+  WS_MPI(MPI_Bcast(fit->v, k * nrhs, MPI_DOUBLE, 0, c->comm));
   for (int j = 0; j < k; j++)
     for (int i = 0; i <= j; i++) {
       double v = g.G[i + (int64_t)j * k] * g.D[i] * g.D[j];
@@ -168,45 +186,47 @@ WsErr ws_solver_cholesky_fit(const WsDirectCtx *c, int is_auto, WsFit *fit, char
     }
   fit->Ginv = g.G;
   g.G = NULL;
-  if (des->centred) ws_sharing_reduce(c->sh, des->mean, fit->mu_z);
+  if (des->centred) tied_means(c, fit->mu_z);
 done:
   factor_free(&g);
   return err;
 }
 
-/* Each refinement step is one pass: the exact gradient gives the normal equations'
- * residual m S^T grad_w L = G v - Z^T y, and v -= G^-1 (that), with the factor's inverse. */
+/* Each refinement step is one pass: the exact tied gradient gives the normal equations'
+ * residual m grad_u L = G v - Z^T y, and v -= G^-1 (that), with the factor's inverse. */
 WsErr ws_solver_cholesky_refine(const WsDirectCtx *c, WsFit *fit) {
   if (fit->rcond >= CHOLESKY_REFINE_RCOND) return WS_OK;
   WsProblem *p = c->p;
-  int k = c->k;
-  double *theta = ws_memory_calloc((size_t)p->dim, sizeof *theta);
-  double *g = ws_memory_calloc((size_t)p->dim, sizeof *g);
-  double *r = ws_memory_calloc((size_t)k, sizeof *r);
-  double *w = ws_memory_calloc((size_t)p->n, sizeof *w);
-  WsErr err = ws_comm_agree_alloc(c->comm, theta && g && r && w);
+  int k = c->k, nrhs = fit->nrhs, K = c->sh->k;
+  double *u = ws_memory_calloc((size_t)K, sizeof *u);
+  double *r = ws_memory_calloc((size_t)K, sizeof *r);
+  double *w = ws_memory_calloc((size_t)p->nw, sizeof *w);
+  double *b = ws_memory_calloc((size_t)c->q, sizeof *b);
+  WsErr err = ws_comm_agree_alloc(c->comm, u && r && w && b);
   for (int step = 0; step < CHOLESKY_REFINE_STEPS && !err; step++) {
-    ws_direct_theta(c, fit, w, theta);
+    ws_direct_params(c, fit, w, u, b);
     WsEval ev;
-    err = ws_problem_gradient(p, theta, NULL, g, &ev);
+    err = ws_problem_gradient(p, u, NULL, r, &ev);
     if (err) break;
-    ws_sharing_reduce(c->sh, g, r);
+    /* The tied gradient has v's layout (k x nrhs, row-major). */
     double dmax = 0.0, vmax = 0.0;
-    for (int i = 0; i < k; i++) {
-      double d = 0.0;
-      for (int j = 0; j < k; j++)
-        d += fit->Ginv[i + (int64_t)j * k] * r[j];
-      d *= (double)c->m;
-      fit->v[i] -= d;
-      dmax = fmax(dmax, fabs(d));
-      vmax = fmax(vmax, fabs(fit->v[i]));
-    }
+    for (int i = 0; i < k; i++)
+      for (int o = 0; o < nrhs; o++) {
+        double d = 0.0;
+        for (int j = 0; j < k; j++)
+          d += fit->Ginv[i + (int64_t)j * k] * r[(int64_t)j * nrhs + o];
+        d *= (double)c->m;
+        double *v = &fit->v[(int64_t)i * nrhs + o];
+        *v -= d;
+        dmax = fmax(dmax, fabs(d));
+        vmax = fmax(vmax, fabs(*v));
+      }
     if (dmax <= 4.0 * DBL_EPSILON * vmax) break;
   }
-  free(theta);
-  free(g);
+  free(u);
   free(r);
   free(w);
+  free(b);
   return err;
 }
 

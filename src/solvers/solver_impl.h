@@ -10,12 +10,13 @@ typedef struct {
   const char *name;
   int uses_step;       /* takes --step (gd, agd) */
   int needs_projector; /* refuses a sharing matrix that is not a projector */
-  /* Iterative solvers: their own dim-vectors and scalars, saved in checkpoints by name. */
+  /* Iterative solvers: their own k-vectors (tied space) and scalars, saved in checkpoints by
+   * name. */
   int n_vectors;
   const char *vector_names[WS_SOLVER_MAX_VECTORS];
   int n_scalars;
   const char *scalar_names[WS_SOLVER_MAX_SCALARS];
-  /* Fills the solver's vectors and scalars at the start (theta already set). */
+  /* Fills the solver's vectors and scalars at the start (u already set). */
   WsErr (*start)(WsSolver *s);
   WsErr (*iterate)(WsSolver *s, const double *control_in, WsStepInfo *info);
   /* What to change after a divergence. */
@@ -39,12 +40,12 @@ struct WsSolver {
   WsSolverOptions opt;
   const char *used;                     /* the solver that produced the answer */
   char reason[256];                     /* auto's reason */
-  double *theta;                        /* (w, c) */
+  double *u;                            /* the tied parameters (k) */
   double common[WS_S_COUNT];            /* iteration, step, first |A g|, first loss */
-  double *vec[WS_SOLVER_MAX_VECTORS];   /* solver-specific vectors, dim each */
+  double *vec[WS_SOLVER_MAX_VECTORS];   /* solver-specific vectors, k each */
   double scalar[WS_SOLVER_MAX_SCALARS]; /* solver-specific scalars */
-  double *g, *work;                     /* scratch, dim each (not state) */
-  int evaluated;   /* theta is the point the last iteration evaluated (set by iterate) */
+  double *g, *work;                     /* scratch, k and max(k, n) (not state) */
+  int evaluated;   /* u is the point the last iteration evaluated (set by iterate) */
   WsStepInfo last; /* what the last iteration saw */
   void *impl;      /* the solver's private data (ops->destroy frees it) */
 };

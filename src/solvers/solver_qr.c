@@ -1,7 +1,10 @@
 /* qr: ScaLAPACK PDGEQRF of the tied design Zq = [1, X S] (uncentred, columns scaled by
  * powers of two) on a P x 1 grid whose row blocks are the row partition, then Bjorck's
  * refinement of the augmented system [I Zq; Zq^T 0][r; x] = [y; 0] with residuals,
- * Zq^T r and polynomial features in double-double (README "Solvers", accuracy of qr). */
+ * Zq^T r and polynomial features in double-double (README "Solvers", accuracy of qr).
+ * Several outputs with the same ties share the factorization (q right-hand sides); ties
+ * across outputs factor the stacked design, a row per (data row, output) with an intercept
+ * column per output: exact, but m q rows of K columns, so costly for large q. */
 #include <cblas.h>
 #include <float.h>
 #include <lapacke.h>
@@ -21,10 +24,14 @@ enum { QR_NB_MAX = 64, QR_MAX_STEPS = 10 };
 /* Refinement stops when a correction no longer moves the solution in double. */
 static const double REFINE_TOL = 1e-17;
 
+/* The tied design has sq rows per data row (1, or q stacked outputs when ties cross
+ * outputs) and nrhs right-hand sides (q outputs sharing one design, or 1 when stacked).
+ * Column-major local blocks: A is mloc x kp, and x, dx, h, d1, gv are kp x nrhs, r, f, C
+ * mloc x nrhs (leading dimension lld). */
 typedef struct {
   const WsDirectCtx *c;
   WsGrid *grid;
-  int kp, off;
+  int kp, off, sq, nrhs;
   int64_t M, mb, mloc, lld; /* rows incl. ridge rows, row block, local rows, leading dim. */
   int desc[9], descc[9];
   double *A, *tau, *work;
@@ -35,9 +42,10 @@ typedef struct {
   WsDD *z, *pw; /* one tied row (kp) and one expanded row (n) in double-double */
   WsDD *tab;    /* n_raw x (degree + 1): the basis values of one row */
   double *raw;  /* n_raw */
-  double *x, *dx, *h, *d1, *gv; /* kp */
-  double *r, *f, *C;            /* mloc */
-  WsDD *gdd, *all;              /* kp + 1 local partial sums; size x (kp + 1) gathered */
+  double *x, *dx, *h, *d1, *gv; /* kp x nrhs */
+  double *r, *f, *C;            /* lld x nrhs */
+  double *rss;                  /* q: each output's RSS */
+  WsDD *gdd, *all;              /* kp nrhs + q local partial sums; size x that gathered */
 } Qr;
 
 static void qr_free(Qr *q) {
@@ -53,31 +61,45 @@ static void qr_free(Qr *q) {
   ws_grid_destroy(&q->grid);
 }
 
-/* Tied row of local data row i in double-double: the model columns formed in double-double
- * from the stored x (products of powers, or recurrences of the basis; wshare/features.h),
- * summed per tied column, times the column scales. */
-static void qr_tied_row(Qr *q, int64_t i) {
+/* The model columns of local data row i in double-double, formed from the stored x
+ * (products of powers, or recurrences of the basis; wshare/features.h). */
+static void qr_row_powers(Qr *q, int64_t i) {
   const WsDesign *des = q->c->des;
-  const WsSharing *sh = q->c->sh;
-  int n_raw = des->n_raw, n = des->n, k = q->c->k, off = q->off;
   int f32 = des->dtype == WS_DTYPE_F32;
-  ws_kernels_to_f64(n_raw, ws_design_raw_row(des, i), f32, q->raw);
+  ws_kernels_to_f64(des->n_raw, ws_design_raw_row(des, i), f32, q->raw);
   ws_features_expand_dd(des->features, q->raw, q->tab, q->pw);
+}
+
+/* Tied row s (0, or the output s of the stacked design) of the data row whose powers are in
+ * q->pw: the intercept columns, the powers summed per tied column, times the column scales. */
+static void qr_tied_row(Qr *q, int s) {
+  const WsSharing *sh = q->c->sh;
+  int n = q->c->des->n, k = q->c->k, off = q->off;
   WsDD *z = q->z;
-  if (off) z[0] = ws_ddouble_from(1.0);
+  for (int t = 0; t < off; t++)
+    z[t] = ws_ddouble_from(off == 1 || t == s ? 1.0 : 0.0);
   if (sh->kind == WS_SHARING_NONE) {
     memcpy(z + off, q->pw, (size_t)n * sizeof *z);
   } else if (sh->kind == WS_SHARING_GROUPS) {
     for (int t = 0; t < k; t++)
       z[off + t] = ws_ddouble_from(0.0);
-    for (int j = 0; j < n; j++)
-      z[off + sh->tied_of[j]] = ws_ddouble_add(z[off + sh->tied_of[j]], q->pw[j]);
+    if (q->sq == 1) {
+      for (int j = 0; j < n; j++) {
+        int t = ws_sharing_input_column(sh, j);
+        if (t >= 0) z[off + t] = ws_ddouble_add(z[off + t], q->pw[j]);
+      }
+    } else {
+      for (int e = sh->member_start[s]; e < sh->member_start[s + 1]; e++) {
+        int t = off + sh->member_tied[e];
+        z[t] = ws_ddouble_add(z[t], q->pw[sh->member_input[e]]);
+      }
+    }
   } else {
     for (int t = 0; t < k; t++) {
-      WsDD s = ws_ddouble_from(0.0);
+      WsDD acc = ws_ddouble_from(0.0);
       for (int j = 0; j < n; j++)
-        s = ws_ddouble_add(s, ws_ddouble_mul_d(q->pw[j], sh->basis[(size_t)j * k + t]));
-      z[off + t] = s;
+        acc = ws_ddouble_add(acc, ws_ddouble_mul_d(q->pw[j], sh->basis[(size_t)j * k + t]));
+      z[off + t] = acc;
     }
   }
   for (int t = 0; t < q->kp; t++) {
@@ -90,20 +112,33 @@ static int64_t qr_global_row(const Qr *q, int64_t li) {
   return ws_grid_global_index(li, q->mb, q->c->rank, q->c->size);
 }
 
-/* Collective: Zq into A (data rows, then the ridge rows m.. m+k-1 wherever the block-cyclic
- * layout puts them), its columns scaled by powers of two near their inverse norms. */
+/* Rows of the (stacked) data: local rows below this are data, the rest ridge rows. */
+static int64_t qr_data_rows(const Qr *q) {
+  return q->c->des->part.count * q->sq;
+}
+
+/* The target of row s of local data row li for right-hand side rr. */
+static double qr_target(const Qr *q, int64_t li, int s, int rr) {
+  return q->c->des->y[li * q->c->q + (q->sq > 1 ? s : rr)];
+}
+
+/* Collective: Zq into A (data rows, then the ridge rows wherever the block-cyclic layout puts
+ * them), its columns scaled by powers of two near their inverse norms. */
 static WsErr qr_build(Qr *q) {
   const WsDirectCtx *c = q->c;
   int kp = q->kp, off = q->off;
-  int64_t count = c->des->part.count;
+  int64_t count = c->des->part.count, data = qr_data_rows(q);
   double t0 = ws_timer_now();
   for (int64_t li = 0; li < count; li++) {
-    qr_tied_row(q, li);
-    for (int t = 0; t < kp; t++)
-      q->A[li + t * q->lld] = q->z[t].hi;
+    qr_row_powers(q, li);
+    for (int s = 0; s < q->sq; s++) {
+      qr_tied_row(q, s);
+      for (int t = 0; t < kp; t++)
+        q->A[li * q->sq + s + t * q->lld] = q->z[t].hi;
+    }
   }
-  for (int64_t li = count; li < q->mloc; li++) {
-    int t = (int)(qr_global_row(q, li) - c->m);
+  for (int64_t li = data; li < q->mloc; li++) {
+    int t = (int)(qr_global_row(q, li) - c->m * q->sq);
     q->A[li + (off + t) * q->lld] = q->cr[off + t];
   }
   double *norm2 = q->gv;
@@ -128,44 +163,56 @@ static WsErr qr_build(Qr *q) {
   return WS_OK;
 }
 
-/* Collective: f = y - r - Zq x (local rows), gv = -Zq^T r and *rss = |y - Zq x|^2 over the
- * data rows, all evaluated in double-double; the per-rank partial sums are combined in rank
- * order so every rank gets the same bits. */
-static WsErr qr_residuals(Qr *q, double *rss) {
+/* Collective: f = y - r - Zq x (local rows), gv = -Zq^T r and rss (each output's
+ * |y - Zq x|^2 over the data rows), all evaluated in double-double; the per-rank partial
+ * sums are combined in rank order so every rank gets the same bits. */
+static WsErr qr_residuals(Qr *q) {
   const WsDirectCtx *c = q->c;
-  int kp = q->kp, off = q->off;
-  int64_t count = c->des->part.count;
+  int kp = q->kp, off = q->off, nrhs = q->nrhs, nq = c->q, nsum = kp * nrhs + nq;
+  int64_t count = c->des->part.count, data = qr_data_rows(q), lld = q->lld;
   double t0 = ws_timer_now();
-  for (int t = 0; t <= kp; t++)
-    q->gdd[t] = ws_ddouble_from(0.0);
+  WsDD *gdd = q->gdd, *rss = q->gdd + kp * nrhs;
+  for (int t = 0; t < nsum; t++)
+    gdd[t] = ws_ddouble_from(0.0);
   for (int64_t li = 0; li < count; li++) {
-    qr_tied_row(q, li);
-    WsDD s = ws_ddouble_from(c->des->y[li]);
-    for (int t = 0; t < kp; t++)
-      s = ws_ddouble_add(s, ws_ddouble_neg(ws_ddouble_mul_d(q->z[t], q->x[t])));
-    q->gdd[kp] = ws_ddouble_add(q->gdd[kp], ws_ddouble_mul(s, s));
-    q->f[li] = ws_ddouble_add_d(s, -q->r[li]).hi;
-    for (int t = 0; t < kp; t++)
-      q->gdd[t] = ws_ddouble_add(q->gdd[t], ws_ddouble_mul_d(q->z[t], -q->r[li]));
+    qr_row_powers(q, li);
+    for (int s = 0; s < q->sq; s++) {
+      qr_tied_row(q, s);
+      int64_t row = li * q->sq + s;
+      for (int rr = 0; rr < nrhs; rr++) {
+        const double *x = q->x + (int64_t)rr * kp;
+        double rv = q->r[row + rr * lld];
+        WsDD e = ws_ddouble_from(qr_target(q, li, s, rr));
+        for (int t = 0; t < kp; t++)
+          e = ws_ddouble_add(e, ws_ddouble_neg(ws_ddouble_mul_d(q->z[t], x[t])));
+        int out = q->sq > 1 ? s : rr;
+        rss[out] = ws_ddouble_add(rss[out], ws_ddouble_mul(e, e));
+        q->f[row + rr * lld] = ws_ddouble_add_d(e, -rv).hi;
+        for (int t = 0; t < kp; t++)
+          gdd[t + rr * kp] = ws_ddouble_add(gdd[t + rr * kp], ws_ddouble_mul_d(q->z[t], -rv));
+      }
+    }
   }
-  for (int64_t li = count; li < q->mloc; li++) {
-    int t = off + (int)(qr_global_row(q, li) - c->m);
-    WsDD s = ws_ddouble_neg(ws_ddouble_two_prod(q->cr[t], q->x[t]));
-    q->f[li] = ws_ddouble_add_d(s, -q->r[li]).hi;
-    q->gdd[t] = ws_ddouble_add(q->gdd[t], ws_ddouble_two_prod(q->cr[t], -q->r[li]));
+  for (int64_t li = data; li < q->mloc; li++) {
+    int t = off + (int)(qr_global_row(q, li) - c->m * q->sq);
+    for (int rr = 0; rr < nrhs; rr++) {
+      double rv = q->r[li + rr * lld];
+      WsDD e = ws_ddouble_neg(ws_ddouble_two_prod(q->cr[t], q->x[t + rr * kp]));
+      q->f[li + rr * lld] = ws_ddouble_add_d(e, -rv).hi;
+      gdd[t + rr * kp] = ws_ddouble_add(gdd[t + rr * kp], ws_ddouble_two_prod(q->cr[t], -rv));
+    }
   }
   t0 = ws_timer_add(c->p->timers, WS_TIME_COMPUTE, t0);
-  WS_MPI(
-      MPI_Allgather(q->gdd, 2 * (kp + 1), MPI_DOUBLE, q->all, 2 * (kp + 1), MPI_DOUBLE, c->comm));
+  WS_MPI(MPI_Allgather(gdd, 2 * nsum, MPI_DOUBLE, q->all, 2 * nsum, MPI_DOUBLE, c->comm));
   ws_timer_add(c->p->timers, WS_TIME_ALLREDUCE, t0);
-  for (int t = 0; t <= kp; t++) {
-    WsDD s = ws_ddouble_from(0.0);
+  for (int t = 0; t < nsum; t++) {
+    WsDD acc = ws_ddouble_from(0.0);
     for (int r = 0; r < c->size; r++)
-      s = ws_ddouble_add(s, q->all[(size_t)r * (kp + 1) + t]);
-    if (t < kp)
-      q->gv[t] = s.hi;
+      acc = ws_ddouble_add(acc, q->all[(size_t)r * nsum + t]);
+    if (t < kp * nrhs)
+      q->gv[t] = acc.hi;
     else
-      *rss = s.hi;
+      q->rss[t - kp * nrhs] = acc.hi;
   }
   return WS_OK;
 }
@@ -173,49 +220,53 @@ static WsErr qr_residuals(Qr *q, double *rss) {
 /* Collective: C <- Q C or Q^T C (trans "N" or "T"). */
 static WsErr qr_apply_q(Qr *q, const char *trans) {
   int M = (int)q->M, one = 1, info;
-  pdormqr_("L", trans, &M, &one, &q->kp, q->A, &one, &one, q->desc, q->tau, q->C, &one, &one,
+  pdormqr_("L", trans, &M, &q->nrhs, &q->kp, q->A, &one, &one, q->desc, q->tau, q->C, &one, &one,
            q->descc, q->work, &q->lwork, &info, 1, 1);
   return ws_comm_agree(
       q->c->comm,
       info == 0 ? WS_OK : ws_error_set(WS_ERR_RUNTIME, "qr: PDORMQR failed (info %d)", info));
 }
 
-/* Collective: one correction of the augmented system with residuals f, g = gv:
- * h = R^-T g, d = Q^T f, dx = R^-1 (d1 - h), dr = Q [h; d2]. */
+/* Collective: one correction of the augmented system with residuals f, g = gv (every
+ * right-hand side at once): h = R^-T g, d = Q^T f, dx = R^-1 (d1 - h), dr = Q [h; d2]. */
 static WsErr qr_correct(Qr *q) {
-  int kp = q->kp;
+  int kp = q->kp, nrhs = q->nrhs;
+  int64_t lld = q->lld;
   double t0 = ws_timer_now();
-  memcpy(q->h, q->gv, (size_t)kp * sizeof *q->h);
-  cblas_dtrsv(CblasColMajor, CblasUpper, CblasTrans, CblasNonUnit, kp, q->R, kp, q->h, 1);
-  memcpy(q->C, q->f, (size_t)q->mloc * sizeof *q->C);
+  memcpy(q->h, q->gv, (size_t)kp * nrhs * sizeof *q->h);
+  cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, kp, nrhs, 1.0, q->R,
+              kp, q->h, kp);
+  memcpy(q->C, q->f, (size_t)lld * nrhs * sizeof *q->C);
   WS_CALL(qr_apply_q(q, "T"));
-  memset(q->d1, 0, (size_t)kp * sizeof *q->d1);
+  memset(q->d1, 0, (size_t)kp * nrhs * sizeof *q->d1);
   for (int64_t li = 0; li < q->mloc; li++) {
     int64_t gi = qr_global_row(q, li);
-    if (gi < kp) {
-      q->d1[gi] = q->C[li];
-      q->C[li] = q->h[gi];
+    if (gi >= kp) continue;
+    for (int rr = 0; rr < nrhs; rr++) {
+      q->d1[gi + rr * kp] = q->C[li + rr * lld];
+      q->C[li + rr * lld] = q->h[gi + rr * kp];
     }
   }
   ws_timer_add(q->c->p->timers, WS_TIME_COMPUTE, t0);
-  WS_CALL(ws_reduce_sum(q->c->comm, q->d1, kp, q->c->p->timers));
+  WS_CALL(ws_reduce_sum(q->c->comm, q->d1, kp * nrhs, q->c->p->timers));
   t0 = ws_timer_now();
-  for (int t = 0; t < kp; t++)
+  for (int t = 0; t < kp * nrhs; t++)
     q->dx[t] = q->d1[t] - q->h[t];
-  cblas_dtrsv(CblasColMajor, CblasUpper, CblasNoTrans, CblasNonUnit, kp, q->R, kp, q->dx, 1);
+  cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, kp, nrhs, 1.0, q->R,
+              kp, q->dx, kp);
   WS_CALL(qr_apply_q(q, "N"));
-  for (int t = 0; t < kp; t++)
+  for (int t = 0; t < kp * nrhs; t++)
     q->x[t] += q->dx[t];
-  for (int64_t li = 0; li < q->mloc; li++)
-    q->r[li] += q->C[li];
+  for (int64_t i = 0; i < lld * nrhs; i++)
+    q->r[i] += q->C[i];
   ws_timer_add(q->c->p->timers, WS_TIME_COMPUTE, t0);
   return WS_OK;
 }
 
 static WsErr qr_alloc(Qr *q) {
   const WsDirectCtx *c = q->c;
-  int kp = q->kp;
-  size_t mloc = (size_t)(q->mloc > 0 ? q->mloc : 1);
+  int kp = q->kp, nrhs = q->nrhs, nsum = kp * nrhs + c->q;
+  size_t local = (size_t)q->lld * nrhs;
   q->A = ws_memory_calloc((size_t)q->lld * kp, sizeof *q->A);
   q->tau = ws_memory_calloc((size_t)kp, sizeof *q->tau);
   q->D = ws_memory_calloc((size_t)kp, sizeof *q->D);
@@ -227,14 +278,14 @@ static WsErr qr_alloc(Qr *q) {
   q->tab = ws_memory_calloc((size_t)c->des->n_raw * (c->des->degree + 1), sizeof *q->tab);
   double **kbufs[] = {&q->x, &q->dx, &q->h, &q->d1, &q->gv};
   for (size_t i = 0; i < sizeof kbufs / sizeof *kbufs; i++)
-    *kbufs[i] = ws_memory_calloc((size_t)kp, sizeof(double));
-  q->r = ws_memory_calloc(mloc, sizeof *q->r);
-  q->f = ws_memory_calloc(mloc, sizeof *q->f);
-  q->C = ws_memory_calloc(mloc, sizeof *q->C);
-  q->gdd = ws_memory_calloc((size_t)kp + 1, sizeof *q->gdd);
-  q->all = ws_memory_calloc((size_t)c->size * (kp + 1), sizeof *q->all);
-  int ok = q->A && q->tau && q->D && q->cr && q->R && q->z && q->pw && q->tab && q->raw && q->x &&
-           q->dx && q->h && q->d1 && q->gv && q->r && q->f && q->C && q->gdd && q->all;
+    *kbufs[i] = ws_memory_calloc((size_t)kp * nrhs, sizeof(double));
+  q->r = ws_memory_calloc(local, sizeof *q->r);
+  q->f = ws_memory_calloc(local, sizeof *q->f);
+  q->C = ws_memory_calloc(local, sizeof *q->C);
+  q->gdd = ws_memory_calloc((size_t)nsum, sizeof *q->gdd);
+  q->all = ws_memory_calloc((size_t)c->size * nsum, sizeof *q->all);
+  int ok = q->A && q->tau && q->D && q->cr && q->R && q->z && q->pw && q->tab && q->raw && q->x && q->dx &&
+           q->h && q->d1 && q->gv && q->r && q->f && q->C && q->gdd && q->all;
   return ws_comm_agree_alloc(c->comm, ok);
 }
 
@@ -247,13 +298,14 @@ static WsErr qr_factor(Qr *q) {
   int nb = kp < QR_NB_MAX ? kp : QR_NB_MAX;
   WS_CALL(
       ws_comm_agree(c->comm, ws_grid_descriptor(q->grid, q->M, kp, q->mb, nb, q->lld, q->desc)));
-  WS_CALL(ws_comm_agree(c->comm, ws_grid_descriptor(q->grid, q->M, 1, q->mb, 1, q->lld, q->descc)));
+  WS_CALL(ws_comm_agree(
+      c->comm, ws_grid_descriptor(q->grid, q->M, q->nrhs, q->mb, q->nrhs, q->lld, q->descc)));
   double wq[3] = {0.0, 0.0, 0.0};
   pdgeqrf_(&M, &kp, q->A, &one, &one, q->desc, q->tau, &wq[0], &lwork, &info);
-  pdormqr_("L", "T", &M, &one, &kp, q->A, &one, &one, q->desc, q->tau, q->C, &one, &one, q->descc,
-           &wq[1], &lwork, &info, 1, 1);
-  pdormqr_("L", "N", &M, &one, &kp, q->A, &one, &one, q->desc, q->tau, q->C, &one, &one, q->descc,
-           &wq[2], &lwork, &info, 1, 1);
+  pdormqr_("L", "T", &M, &q->nrhs, &kp, q->A, &one, &one, q->desc, q->tau, q->C, &one, &one,
+           q->descc, &wq[1], &lwork, &info, 1, 1);
+  pdormqr_("L", "N", &M, &q->nrhs, &kp, q->A, &one, &one, q->desc, q->tau, q->C, &one, &one,
+           q->descc, &wq[2], &lwork, &info, 1, 1);
   q->lwork = (int)fmax(wq[0], fmax(wq[1], wq[2])) + 1;
   q->work = ws_memory_calloc((size_t)q->lwork, sizeof *q->work);
   WS_CALL(ws_comm_agree_alloc(c->comm, q->work != NULL));
@@ -277,25 +329,26 @@ static WsErr qr_factor(Qr *q) {
 WsErr ws_solver_qr_fit(const WsDirectCtx *c, WsFit *fit) {
   WsProblem *p = c->p;
   Qr q = {.c = c};
-  q.off = p->intercept ? 1 : 0;
+  q.sq = c->stack;
+  q.nrhs = c->nrhs;
+  q.off = p->intercept ? q.sq : 0;
   q.kp = c->k + q.off;
-  q.mb = c->des->part.block;
-  q.M = c->m + (p->ridge > 0.0 ? c->k : 0);
+  q.mb = c->des->part.block * q.sq;
+  q.M = c->m * q.sq + (p->ridge > 0.0 ? c->k : 0);
   q.mloc = ws_grid_local_count(q.M, q.mb, c->rank, c->size);
   q.lld = q.mloc > 1 ? q.mloc : 1;
-  int kp = q.kp, off = q.off;
+  int kp = q.kp, off = q.off, nrhs = q.nrhs;
   WsErr err = ws_comm_agree(c->comm, ws_grid_create(c->comm, c->size, 1, &q.grid));
   if (!err) err = qr_alloc(&q);
   if (err) goto done;
   for (int t = 0; t < kp; t++) {
     q.D[t] = 1.0;
-    q.cr[t] =
-        t < off ? 0.0 : sqrt((double)c->m * p->ridge * ws_sharing_basis_norm2(c->sh, t - off));
+    q.cr[t] = t < off ? 0.0 : sqrt((double)c->m * p->ridge * ws_direct_column_norm2(c, t - off));
   }
   err = qr_build(&q);
   if (!err) err = qr_factor(&q);
   if (err) goto done;
-  memset(q.gv, 0, (size_t)kp * sizeof *q.gv); /* held the column norms */
+  memset(q.gv, 0, (size_t)kp * nrhs * sizeof *q.gv); /* held the column norms */
 
   /* |R_jj| bounds the distance of scaled column j from the span of the columns before it. */
   double rmax = 0.0;
@@ -314,23 +367,29 @@ WsErr ws_solver_qr_fit(const WsDirectCtx *c, WsFit *fit) {
   err = ws_comm_agree(c->comm, local);
   if (err) goto done;
 
+  fit->rss = ws_memory_calloc((size_t)c->q, sizeof *fit->rss);
+  err = ws_comm_agree_alloc(c->comm, fit->rss != NULL);
+  if (err) goto done;
+  q.rss = fit->rss;
   /* Start from x = 0, r = 0: the first correction is the plain QR solution and its
    * residual Q [0; d2]; later ones use double-double residuals of the current pair. */
-  double rss = 0.0, prev = INFINITY;
+  double prev = INFINITY;
   for (int64_t li = 0; li < c->des->part.count; li++)
-    q.f[li] = c->des->y[li];
+    for (int s = 0; s < q.sq; s++)
+      for (int rr = 0; rr < nrhs; rr++)
+        q.f[li * q.sq + s + rr * q.lld] = qr_target(&q, li, s, rr);
   for (int step = 0;; step++) {
     err = qr_correct(&q);
     if (err) goto done;
     /* Converged when every component moved by at most its rounding level (or the whole
      * correction is below REFINE_TOL): further steps only flip last bits. */
-    double nx = cblas_dnrm2(kp, q.x, 1), ndx = cblas_dnrm2(kp, q.dx, 1);
+    double nx = cblas_dnrm2(kp * nrhs, q.x, 1), ndx = cblas_dnrm2(kp * nrhs, q.dx, 1);
     int stop = ndx <= REFINE_TOL * nx || step + 1 >= QR_MAX_STEPS || (step >= 3 && ndx >= prev);
     int settled = 1;
-    for (int t = 0; t < kp; t++)
+    for (int t = 0; t < kp * nrhs; t++)
       settled &= fabs(q.dx[t]) <= DBL_EPSILON * fabs(q.x[t]);
     stop |= settled;
-    err = qr_residuals(&q, &rss);
+    err = qr_residuals(&q);
     if (err) goto done;
     /* x is replicated bit for bit, but a rank leaving the loop alone would hang the others. */
     WS_MPI(MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, c->comm));
@@ -340,15 +399,16 @@ WsErr ws_solver_qr_fit(const WsDirectCtx *c, WsFit *fit) {
 
   fit->off = off;
   fit->kp = kp;
-  fit->rss = rss;
-  fit->v = ws_memory_calloc((size_t)kp, sizeof *fit->v);
+  fit->nrhs = nrhs;
+  fit->v = ws_memory_calloc((size_t)kp * nrhs, sizeof *fit->v);
   fit->lam = ws_memory_calloc((size_t)kp, sizeof *fit->lam);
   fit->Ginv = ws_memory_calloc((size_t)kp * kp, sizeof *fit->Ginv);
   err = ws_comm_agree_alloc(c->comm, fit->v && fit->lam && fit->Ginv);
   if (err) goto done;
   for (int t = 0; t < kp; t++) {
-    fit->v[t] = q.D[t] * q.x[t];
-    fit->lam[t] = t < off ? 0.0 : (double)c->m * p->ridge * ws_sharing_basis_norm2(c->sh, t - off);
+    for (int rr = 0; rr < nrhs; rr++)
+      fit->v[(int64_t)t * nrhs + rr] = q.D[t] * q.x[t + (int64_t)rr * kp];
+    fit->lam[t] = t < off ? 0.0 : (double)c->m * p->ridge * ws_direct_column_norm2(c, t - off);
   }
   /* R^T R = D G D, so DPOTRI on R gives (D G D)^-1; undo the scaling. */
   memcpy(fit->Ginv, q.R, (size_t)kp * kp * sizeof *q.R);

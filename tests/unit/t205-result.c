@@ -16,12 +16,13 @@ enum { N = 5 };
 static void check_round_trip(const char *path, MPI_Comm comm) {
   const int64_t ids[N] = {7, -1, 7, 3, 3};
   WsSharing *sh = NULL;
-  UNIT_CHECK(ws_sharing_create_groups(N, ids, "ids", &sh) == WS_OK, "groups");
+  UNIT_CHECK(ws_sharing_create_groups(N, 1, 1, ids, "ids", &sh) == WS_OK, "groups");
   const double w[N] = {2.5, -1.0 / 3.0, 2.5, 0.1, 0.1};
   WsHistory *h = NULL;
   UNIT_CHECK(ws_history_create(&h) == WS_OK, "history");
   for (int i = 0; i < 3; i++)
     UNIT_CHECK(ws_history_append(h, 1.0 / (i + 1), 1e-3 / (i + 1), 0.5 * i) == WS_OK, "append");
+  const double r2 = 0.875, rmse = 0.5, intercept = -4.75;
   WsResult res = {.solver = "cg",
                   .iterations = 3,
                   .converged = 1,
@@ -31,14 +32,15 @@ static void check_round_trip(const char *path, MPI_Comm comm) {
                   .rtol = 1e-8,
                   .rows = 1234,
                   .cols = N,
-                  .r2 = 0.875,
-                  .rmse = 0.5,
+                  .r2 = &r2,
+                  .rmse = &rmse,
                   .config = "[solve]\ndata = d.h5\n",
                   .poly_degree = 2,
                   .fit_intercept = 1,
                   .sharing = sh,
                   .w = w,
-                  .intercept = -4.75,
+                  .intercept = &intercept,
+                  .q = 1,
                   .history = h};
   UNIT_CHECK(ws_result_write(path, &res, comm) == WS_OK, "write: %s", ws_error_message());
   WsResultFile *r = NULL;
@@ -54,7 +56,7 @@ static void check_round_trip(const char *path, MPI_Comm comm) {
   UNIT_CHECK(strcmp(r->config, res.config) == 0, "config '%s'", r->config);
   UNIT_CHECK(r->iterations == 3 && r->converged == 1 && r->rows == 1234 && r->ranks == size,
              "counts");
-  UNIT_CHECK(r->loss == 0.125 && r->grad_norm == 3e-9 && r->r2 == 0.875 && r->rmse == 0.5,
+  UNIT_CHECK(r->loss == 0.125 && r->grad_norm == 3e-9 && r->r2[0] == 0.875 && r->rmse[0] == 0.5,
              "numbers");
   UNIT_CHECK(r->poly_degree == 2 && r->fit_intercept == 1 && r->learned_groups == 0, "model");
   UNIT_CHECK(r->history->len == 3, "history length %lld", (long long)r->history->len);
@@ -92,9 +94,14 @@ static void write_minimal(const char *path, int with_solver) {
              "history");
   if (with_solver) UNIT_CHECK(ws_h5small_attr_str(f, "solver", "qr") == WS_OK, "attr");
   UNIT_CHECK(ws_h5small_attr_str(f, "stop_reason", "solved") == WS_OK, "attr");
-  const char *numbers[] = {"iterations", "converged", "loss", "grad_norm", "r2", "rmse", "rows"};
+  const char *numbers[] = {"iterations", "converged", "loss", "grad_norm", "rows"};
   for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++)
     UNIT_CHECK(ws_h5small_attr_f64(f, numbers[i], 1.0) == WS_OK, "attr %s", numbers[i]);
+  /* One value per output. */
+  const double r2[2] = {0.25, 0.75}, rmse[2] = {2.0, 3.0};
+  UNIT_CHECK(ws_h5small_attr_f64_array(f, "r2", r2, 2) == WS_OK &&
+                 ws_h5small_attr_f64_array(f, "rmse", rmse, 2) == WS_OK,
+             "attr r2, rmse");
   UNIT_CHECK(ws_h5small_attr_i64(f, "learned_groups", 4) == WS_OK, "attr");
   H5Fclose(f);
 }
@@ -129,6 +136,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 6; i++)
     UNIT_CHECK(r->w[i] == i + 1, "W[%d] = %g", i, r->w[i]);
   UNIT_CHECK(r->intercept[0] == 0.5 && r->intercept[1] == -0.5, "intercepts");
+  UNIT_CHECK(r->r2[0] == 0.25 && r->r2[1] == 0.75 && r->rmse[0] == 2.0 && r->rmse[1] == 3.0,
+             "per-output r2 and rmse");
   UNIT_CHECK(r->poly_degree == 1 && r->fit_intercept == 0 && r->ranks == 0, "defaults");
   UNIT_CHECK(r->sharing[0] == '\0' && r->config[0] == '\0', "absent strings are empty");
   UNIT_CHECK(r->learned_groups == 4 && r->history->len == 0, "learned K, empty history");

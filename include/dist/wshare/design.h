@@ -1,7 +1,8 @@
-/* A rank's share of the design: its block of rows of X (float or double, as stored) and y,
- * with polynomial features expanded on the fly and, with an intercept, the columns centred
- * implicitly by their global means (the model X w + b is written as (X - 1 mu^T) w + c,
- * c = b + mu.w, which decouples the intercept from w without copying X). */
+/* A rank's share of the design: its block of rows of X (float or double, as stored) and of
+ * the targets Y (m x q: q outputs, q = 1 for a 1-D y), with polynomial features expanded on
+ * the fly and, with an intercept, the columns centred implicitly by their global means (the
+ * model X W + b is written as (X - 1 mu^T) W + c, c = b + mu^T W, which decouples the
+ * intercept from W without copying X). */
 #ifndef WSHARE_DESIGN_H
 #define WSHARE_DESIGN_H
 
@@ -22,19 +23,22 @@ typedef struct {
    * and the stored type and storage of X (README "Input files"). */
   WsRowBlock *x_rows;
   WsRowInfo x_info;
-  double *y;    /* part.count, converted to double */
-  int centred;  /* columns centred by mean (with an intercept) */
-  double *mean; /* n: global column means of the expanded columns (centred only) */
-  double y_sum; /* global sums of y and y^2 */
-  double y_sumsq;
-  double *slab; /* scratch for expanded rows (so the passes below take a non-const handle) */
+  int q;           /* outputs: columns of Y */
+  double *y;       /* part.count x q, row-major, converted to double */
+  int centred;     /* columns centred by mean (with an intercept) */
+  double *mean;    /* n: global column means of the expanded columns (centred only) */
+  double *y_sum;   /* q: global sums of each output's y and y^2 */
+  double *y_sumsq; /* q */
+  /* Scratch (so the passes below take a non-const handle): expanded rows, each output's shift
+   * and a pass's local sums. */
+  double *slab, *shift, *pass_sums;
   char x_name[WS_NAME_MAX]; /* the dataset of X, for messages */
   WsFeatures *features;     /* the model columns' terms, basis and map (README "Models") */
 } WsDesign;
 
 typedef struct {
   const char *x_name;
-  const char *y_name; /* NULL: no y (predict without targets) */
+  const char *y_name; /* NULL: no y (predict without targets); 1-D or m x q */
   int degree;
   WsFeaturesTerms terms;
   WsFeaturesBasis basis;
@@ -44,6 +48,15 @@ typedef struct {
   int map_cols;
   WsLayout x_layout; /* X stored m x n (rows) or n x m (columns) */
 } WsDesignSource;
+
+/* The weights of a pass over the rows: dense W (n x q, row-major), or member lists, the
+ * sparse form of tied weights (wshare/kernels.h): output o uses entries start[o] ..
+ * start[o + 1] - 1, each an input input[e] with the weight wm[e]. */
+typedef struct {
+  const double *W; /* NULL: member lists */
+  const int *start, *input;
+  const double *wm;
+} WsDesignWeights;
 
 /* Collective over f's communicator: reads this rank's rows of X and y from f, checks shapes
  * and finiteness (a NaN or Inf is reported by row number from whichever rank holds it),
@@ -55,10 +68,12 @@ void ws_design_destroy(WsDesign **des);
  * design is left as it is). */
 WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers);
 
-/* Local pass: with r_i = x~_i.w + c - y_i (x~ centred if enabled; y omitted when use_y is
- * 0), adds sum_i r_i x~_i to g (n), and r^2, r sums to sums[0..1].  Not divided by m. */
-void ws_design_gradient(WsDesign *des, const double *w, double c, int use_y, double *g,
-                        double sums[2]);
+/* Local pass: with r_io = x~_i.W[:, o] + c_o - y_io (x~ centred if enabled; y omitted when
+ * use_y is 0; c NULL: 0), adds sum_i r_io x~_i to g (dense: n x q like W; member lists: one
+ * entry per member), and per output the sums of r^2 to sums[0..q) and of r to sums[q..2q).
+ * Not divided by m.  One sweep over the rows serves all outputs. */
+void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *c, int use_y,
+                        double *g, double *sums);
 /* Local row i of X as stored in memory (n_raw values of dtype). */
 static inline const void *ws_design_raw_row(const WsDesign *des, int64_t i) {
   return ws_rowread_row(des->x_rows, i, NULL);

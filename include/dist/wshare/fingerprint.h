@@ -1,5 +1,5 @@
 /* The problem fingerprint stored in checkpoints: what must match for a checkpoint to
- * continue this run (data shapes and type, a checksum of y, the sharing structure and the
+ * continue this run (data shapes, outputs and type, a checksum of y, the sharing structure and the
  * options that change the problem).  Kept as "key=value" lines, compared key by key. */
 #ifndef WSHARE_FINGERPRINT_H
 #define WSHARE_FINGERPRINT_H

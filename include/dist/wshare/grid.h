@@ -41,11 +41,12 @@ WsErr ws_grid_descriptor(const WsGrid *g, int64_t m, int64_t n, int64_t mb, int6
  * nb x nb blocks, each rank copying its blocks out of A.  On return *info > 0 means A is not
  * positive definite at column info - 1; otherwise *rcond is the reciprocal 1-norm condition
  * estimate (anorm = |A|_1) and udiag the diagonal of U.  Only when *rcond >= rcond_min it
- * also solves A x = b (b replicated, overwritten by x) and overwrites A's upper triangle
+ * also solves A X = B (B n x nrhs column-major, replicated, overwritten by X) and overwrites
+ * A's upper triangle
  * with that of A^-1 (the lower triangle is zeroed); the results are identical on every
  * rank.  Returns an error only for a failure of the machinery, not for a singular A. */
-WsErr ws_grid_cholesky(MPI_Comm comm, int n, int nb, double *A, double anorm, double rcond_min,
-                       double *b, int *info, double *rcond, double *udiag);
+WsErr ws_grid_cholesky(MPI_Comm comm, int n, int nrhs, int nb, double *A, double anorm,
+                       double rcond_min, double *b, int *info, double *rcond, double *udiag);
 
 void pdgeqrf_(const int *m, const int *n, double *a, const int *ia, const int *ja, const int *desca,
               double *tau, double *work, const int *lwork, int *info);

@@ -10,11 +10,16 @@
 
 /* Writes a 1-D float64 dataset (groups on the way are created). */
 WsErr ws_h5small_write_f64(hid_t file, const char *name, const double *data, int64_t len);
+/* Writes a 2-D float64 dataset of rows x cols values (row-major). */
+WsErr ws_h5small_write_f64_2d(hid_t file, const char *name, const double *data, int64_t rows,
+                              int64_t cols);
 WsErr ws_h5small_write_i64(hid_t file, const char *name, const int64_t *data, int64_t len);
 /* Writes a scalar float64 dataset. */
 WsErr ws_h5small_write_scalar(hid_t file, const char *name, double value);
 WsErr ws_h5small_attr_f64(hid_t obj, const char *name, double value);
 WsErr ws_h5small_attr_i64(hid_t obj, const char *name, int64_t value);
+/* A 1-D float64 attribute of len values. */
+WsErr ws_h5small_attr_f64_array(hid_t obj, const char *name, const double *values, int64_t len);
 WsErr ws_h5small_attr_str(hid_t obj, const char *name, const char *value);
 
 /* Reads a 1-D float64 dataset of exactly len values; what names the file for messages. */

@@ -17,9 +17,9 @@ typedef struct {
 int ws_initial_valid(const char *spec);
 /* The file part of a FILE:DATASET spec into path (size bytes); 0 when spec names no file. */
 int ws_initial_file(const WsInitial *init, char *path, size_t size);
-/* Collective over comm: fills the n weights w.  file is the open FILE of a FILE:DATASET spec
- * (NULL otherwise). */
-WsErr ws_initial_weights(const WsInitial *init, const WsH5File *file, int n, MPI_Comm comm,
+/* Collective over comm: fills the n x q weights w (a dataset: n values, or n x q for q > 1).
+ * file is the open FILE of a FILE:DATASET spec (NULL otherwise). */
+WsErr ws_initial_weights(const WsInitial *init, const WsH5File *file, int n, int q, MPI_Comm comm,
                          double *w);
 
 #endif

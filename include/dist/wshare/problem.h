@@ -1,9 +1,18 @@
-/* The tied least-squares problem (README, top) over the distributed design:
- *   L(w, c) = (1/2m) sum_i (x~_i.w + c - y_i)^2 + (lambda/2) |w|^2
- * with the parameter vector theta = (w, c) (c present only with an intercept, columns
- * centred; the reported intercept is b = c - mu.w).  Each evaluation is one local pass
- * and one MPI_Allreduce that also carries the run's control values (wshare/control.h).
- * The reduction buffer is the handle's scratch, so the passes take a non-const handle. */
+/* The tied least-squares problem (README, top) over the distributed design, for q outputs:
+ *   L(u) = (1/2m) sum_i sum_o (x~_i.W[:, o] + c_o - y_io)^2 + (lambda/2) |W|^2,   W = S u,
+ * in the tied parameters u (k values; S is the sharing's basis, wshare/sharing.h).  With an
+ * intercept the columns are centred (x~ = x - mu), which decouples the intercept: its
+ * optimum c_o = ybar_o holds for every W, so it is set in closed form and never iterated;
+ * the reported intercept is b_o = c_o - mu.W[:, o].  A sharing matrix that is not a
+ * projector has no basis: then u = w (k = n) and the solvers merge literally
+ * (ws_problem_merge).
+ *
+ * Each evaluation is one local pass over the rows for all outputs, the map S^T of the raw
+ * gradient on this rank, and one MPI_Allreduce of k + q values (the tied gradient and each
+ * output's RSS) and the run's control values (wshare/control.h).  The pass is dense (all n q
+ * weights) or, for sparse ties, over the member lists (README "Solvers": the dense/sparse rule).
+ * The reduction buffer and the weights are the handle's scratch, so the passes take a non-const
+ * handle. */
 #ifndef WSHARE_OBJECTIVE_H
 #define WSHARE_OBJECTIVE_H
 
@@ -17,52 +26,73 @@ typedef struct {
   WsSharing *sharing;
   double ridge;
   int intercept;
-  int n;           /* weights */
-  int dim;         /* n + intercept */
-  double *precond; /* d (k) of the preconditioner M = S diag(d) S^T; sharing->scale = merge */
-  double *buf;     /* reduction buffer: dim + 2 + WS_CONTROL_COUNT */
+  int n;           /* inputs */
+  int q;           /* outputs */
+  int nw;          /* weights: n q */
+  int k;           /* parameters iterated: the tied columns, or n for the literal merge */
+  int literal;     /* a sharing matrix that is not a projector: u = w, merged literally */
+  int sparse;      /* passes over the member lists rather than all n q weights */
+  double *c;       /* q: the intercepts' shifts, ybar with an intercept, else 0 */
+  double *precond; /* d (k) of the preconditioner u <- u - step d .* g; 1 when literal */
+  double *norm2;   /* diagonal of S^T S (k); 1 when literal */
+  double *w, *gw;  /* scratch: the weights S u and the raw gradient (nw each; nnz if sparse) */
+  double *rss_out; /* q: each output's RSS at the last gradient evaluation */
+  double *buf;     /* reduction buffer: k + q + WS_CONTROL_COUNT */
+  double *sums;    /* scratch: a pass's local sums of r^2 and r per output (2 q) */
   WsTimers *timers;
 } WsProblem;
 
 typedef struct {
   double loss;
-  double rss; /* sum of squared residuals */
+  double rss; /* sum of squared residuals over all outputs (each: p->rss_out) */
   double control[WS_CONTROL_COUNT];
 } WsEval;
 
-/* Collective: the problem over des and sh (which it uses, not owns); with an intercept the
- * design's columns are centred. */
+/* Collective: the problem over des and sh (which it uses, not owns; they must have the same
+ * outputs); with an intercept the design's columns are centred. */
 WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridge, int intercept,
                         WsTimers *timers, WsProblem **p);
 /* Frees the problem (NULL is ignored) and sets *p to NULL. */
 void ws_problem_destroy(WsProblem **p);
 
-/* Collective: g = grad L(theta) (dim), loss, and the control values summed over ranks. */
-WsErr ws_problem_gradient(WsProblem *p, const double *theta, const double *control_in, double *g,
+/* Collective: g = grad_u L(u) (k), loss, and the control values summed over ranks. */
+WsErr ws_problem_gradient(WsProblem *p, const double *u, const double *control_in, double *g,
                           WsEval *ev);
-/* Collective: q = H v, the Hessian of L applied to v (dim), and the control values. */
+/* Collective: q = H v, the Hessian of L in u applied to v (k), and the control values. */
 WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in, double *q,
                          WsEval *ev);
+/* Bytes that one evaluation's allreduce carries. */
+int64_t ws_problem_allreduce_bytes(const WsProblem *p);
 
-/* theta <- merge(theta): A on the weights, the intercept untouched. */
-void ws_problem_merge(WsProblem *p, double *theta);
-/* out = M g on the weights (M = A without --standardize), the intercept copied. */
-void ws_problem_precondition(WsProblem *p, const double *g, double *out);
-/* |A g| over weights and intercept (the stopping test's norm); work has dim entries. */
+/* Local: u <- A u for the literal merge of a sharing matrix that is not a projector;
+ * nothing otherwise (tied parameters satisfy the ties by construction). */
+void ws_problem_merge(WsProblem *p, double *u);
+/* Local: out = d .* g. */
+void ws_problem_precondition(const WsProblem *p, const double *g, double *out);
+/* Local: |A grad_W L| of a tied gradient g, sqrt(sum_t |s_t|^2 (a_t g_t)^2) with the merge's
+ * scaling a (the stopping test's norm; the intercept's component is zero by construction);
+ * for the literal merge |A g|, with work (n) as scratch. */
 double ws_problem_projected_norm(WsProblem *p, const double *g, double *work);
+/* Local: |W|^2 = u^T S^T S u. */
+double ws_problem_weight_norm2(const WsProblem *p, const double *u);
+
+/* Local: the weights W = S u (n x q). */
+void ws_problem_expand(const WsProblem *p, const double *u, double *w);
+/* Local: the tied parameters of the merged weights, S u = A w (u = w when literal). */
+void ws_problem_tie(const WsProblem *p, const double *w, double *u);
+/* Local: the intercepts b_o = c_o - mu.W[:, o] in original units (q), for weights w. */
+void ws_problem_intercept(const WsProblem *p, const double *w, double *b);
 
 /* Collective: replaces the preconditioner by the inverse diagonal of the tied Hessian, i.e.
  * standardizes the tied design's columns (ties stay in original units). */
 WsErr ws_problem_standardize(WsProblem *p);
-/* Collective: estimate of the largest eigenvalue of M H on the tied space (power iteration),
- * the curvature that sets gradient steps. */
+/* Collective: estimate of the largest eigenvalue of diag(d) H on the tied space (power
+ * iteration), the curvature that sets gradient steps. */
 WsErr ws_problem_lipschitz(WsProblem *p, double *L);
 
-/* Local: tied rows z_i = S^T x~_i (centred when the design is) of rows [i0, i0 + rows) into
- * tied (rows x k); raw (rows x n) is scratch. */
+/* Local, per-output ties only (q = 1, none, or groups given per input): tied rows
+ * z_i = S1^T x~_i (one output's k1 tied columns; centred when the design is) of rows
+ * [i0, i0 + rows) into tied (rows x k1); raw (rows x n) is scratch. */
 void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *raw, double *tied);
-
-/* Intercept b in original units from theta. */
-double ws_problem_intercept(const WsProblem *p, const double *theta);
 
 #endif

@@ -1,5 +1,6 @@
 /* The result file (README "File formats"): written by rank 0 (all values are replicated),
- * and read back on every rank. */
+ * and read back on every rank.  With q = 1 output the weights are 1-D (n) and the
+ * per-output values scalars; with q > 1, /w is n x q and they are arrays of q values. */
 #ifndef WSHARE_RESULT_H
 #define WSHARE_RESULT_H
 
@@ -30,21 +31,22 @@ typedef struct {
   int64_t rows;
   int cols;
   double wall_seconds;
-  double read_seconds; /* slowest rank's time to load its rows */
-  double r2, rmse;
+  double read_seconds;     /* slowest rank's time to load its rows */
+  int q;                   /* outputs */
+  const double *r2, *rmse; /* q each */
   const char *config;
   int poly_degree;
   const WsFeatures *features; /* terms, basis and map of the model columns */
   int fit_intercept;
   const WsSharing *sharing;
-  const double *w; /* sharing->n weights, original units */
-  double intercept;
+  const double *w;         /* n x q weights, row-major, original units */
+  const double *intercept; /* q */
   const WsHistory *history;
   /* Direct solvers only (has_stats): */
   int has_stats;
-  const double *stderr_w;
-  double intercept_stderr;
-  double residual_sd;
+  const double *stderr_w;         /* n x q */
+  const double *intercept_stderr; /* q */
+  const double *residual_sd;      /* q */
   int rank_deficient;
   const WsResultLearn *learn; /* NULL unless --sharing learn */
 } WsResult;
@@ -64,7 +66,8 @@ typedef struct {
   char *config;  /* the run's effective configuration */
   int64_t iterations;
   int converged;
-  double loss, grad_norm, r2, rmse;
+  double loss, grad_norm;
+  double *r2, *rmse; /* outputs values each */
   int64_t rows;
   int ranks;
   int poly_degree;             /* 1 when absent */

@@ -1,6 +1,7 @@
 /* Reading the sharing structure of a run from HDF5 (README "Commands and options",
- * sharing): a groups dataset (one integer per model column) or a dense matrix A, checked
- * against the design's model columns.  Collective over the file's communicator. */
+ * sharing): a groups dataset (one integer per model column, the same ties for every output;
+ * or n x q, one per weight) or a dense matrix A (one output only), checked against the
+ * design's model columns and outputs.  Collective over the file's communicator. */
 #ifndef WSHARE_SHARING_FILE_H
 #define WSHARE_SHARING_FILE_H
 

@@ -5,13 +5,32 @@
 
 #include <stdint.h>
 
-/* For each row i: r_i = x_i.w + shift - y_i (y may be NULL: then y_i = 0), and
- * g += r_i x_i, sums[0] += r_i^2, sums[1] += r_i.  One sweep over X: each row block is
- * reused from cache for the gradient right after its dot products. */
-void ws_kernels_residual_gradient_f64(int64_t rows, int n, const double *X, const double *y,
-                                      const double *w, double shift, double *g, double sums[2]);
-void ws_kernels_residual_gradient_f32(int64_t rows, int n, const float *X, const double *y,
-                                      const double *w, double shift, double *g, double sums[2]);
+/* For each row i and output o: r_io = x_i.W[:, o] + shift[o] - Y[i, o] (Y rows x q,
+ * row-major; NULL: 0), and G[:, o] += r_io x_i, sums[o] += r_io^2, sums[q + o] += r_io.  W and G
+ * are n x q, row-major.  One sweep over X for all outputs: each row is reused from cache for
+ * every output's dot product and gradient right after it is read. */
+void ws_kernels_residual_gradient_f64(int64_t rows, int n, int q, const double *X, const double *Y,
+                                      const double *W, const double *shift, double *G,
+                                      double *sums);
+void ws_kernels_residual_gradient_f32(int64_t rows, int n, int q, const float *X, const double *Y,
+                                      const double *W, const double *shift, double *G,
+                                      double *sums);
+/* The same pass over member lists (sparse W): output o uses entries e = start[o] ..
+ * start[o + 1] - 1, each the input input[e] with weight wm[e]: r_io = sum_e x_i[input[e]]
+ * wm[e] + shift[o] - Y[i, o], gm[e] += r_io x_i[input[e]], and the sums as above.  Costs
+ * 2 nnz per row instead of 2 n q. */
+void ws_kernels_residual_gradient_members_f64(int64_t rows, int n, int q, const double *X,
+                                              const double *Y, const double *shift,
+                                              const int *start, const int *input, const double *wm,
+                                              double *gm, double *sums);
+void ws_kernels_residual_gradient_members_f32(int64_t rows, int n, int q, const float *X,
+                                              const double *Y, const double *shift,
+                                              const int *start, const int *input, const double *wm,
+                                              double *gm, double *sums);
+/* gm[e] += sum_i Y[i, o] X[i, input[e]] over the member lists above (the right-hand side of
+ * normal equations with sparse ties). */
+void ws_kernels_members_accumulate(int64_t rows, int n, int q, const double *X, const double *Y,
+                                   const int *start, const int *input, double *gm);
 
 /* Expands rows of raw values into powers: out row = [x_1 .. x_1^d, x_2 .. x_2^d, ...]. */
 void ws_kernels_poly_expand(int64_t rows, int n_raw, int degree, const double *raw, double *out);
@@ -19,10 +38,10 @@ void ws_kernels_poly_expand(int64_t rows, int n_raw, int degree, const double *r
 /* Converts rows of float or double to double (src_is_f32 selects the source type). */
 void ws_kernels_to_f64(int64_t count, const void *src, int src_is_f32, double *out);
 
-/* G += Z^T Z (upper triangle, k x k column-major) and zy += Z^T y for a slab of rows Z
- * (row-major, rows x k). */
-void ws_kernels_gram_accumulate(int64_t rows, int k, const double *Z, const double *y, double *G,
-                                double *zy);
+/* G += Z^T Z (upper triangle, k x k column-major) and ZY += Z^T Y (k x q column-major) for a
+ * slab of rows Z (row-major, rows x k) and Y (row-major, rows x q; NULL: G only). */
+void ws_kernels_gram_accumulate(int64_t rows, int k, int q, const double *Z, const double *Y,
+                                double *G, double *ZY);
 
 /* Number of non-finite values in the first count entries; *first gets the index of the
  * first one (or -1). */

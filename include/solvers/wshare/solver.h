@@ -62,8 +62,9 @@ void ws_solver_describe(const WsSolver *s, char *text, size_t size);
  * been evaluated. */
 double ws_solver_tolerance(const WsSolver *s);
 
-/* Iterative: starts at theta0 (prob->dim values), estimating the step if asked. */
-WsErr ws_solver_start(WsSolver *s, const double *theta0);
+/* Iterative: starts at the initial weights w0 (prob->n values), merged onto the ties,
+ * estimating the step if asked. */
+WsErr ws_solver_start(WsSolver *s, const double *w0);
 /* Iterative, local: every piece of state needed to continue exactly, at most max fields;
  * returns the number of fields.  Filling them (from a checkpoint) instead of calling
  * ws_solver_start resumes the run where the fields were taken. */
