@@ -265,12 +265,13 @@ def fmt_t(s):
 def write_md(path, doc, bw, links, rows, eta, sc, checks, bad, whatif):
     L = []
     w = L.append
+    tree = f", tree {doc['commit']}" if doc.get("commit") else ""
     w("# Scaling model of the iterative solvers (one pass + one allreduce per iteration)")
     w("")
     w(f"Measured {doc['date_utc']} UTC on {doc['host']} ({doc['cpus']} cores), {doc['reps']} "
       f"round(s), {doc['iters']} gd iterations per run, wshare `{doc['wshare']}` "
-      f"({doc['wshare_version']}); `scripts/bench/scaling` (runs: scaling_runs.py, model: "
-      "scaling_model.py). Emulated nodes: tests/nodes.sh (network namespaces on this one "
+      f"({doc['wshare_version']}{tree}); "
+      "`scripts/bench/scaling` (runs: scaling_runs.py, model: scaling_model.py). Emulated nodes: tests/nodes.sh (network namespaces on this one "
       "machine: TCP over veth pairs and a bridge between nodes, shared memory inside one).")
     if bad:
         w("")
@@ -305,8 +306,8 @@ def write_md(path, doc, bw, links, rows, eta, sc, checks, bad, whatif):
       "one node, marked cal.). Placement AxB = A nodes, B ranks each. Ranks "
       f"beyond {CORES} share this machine's {CORES} cores: oversubscribed (over).")
     w("")
-    w("| problem | placement | ranks | allreduce bytes | measured (min–max) | load | pass at B(c) "
-      "| allreduce | model bare | error | model calibrated | error | note |")
+    w("| problem | placement | ranks | allreduce bytes | measured (min–max) | load "
+      "| pass at B(c) | allreduce | model bare | error | model calibrated | error | note |")
     w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         note = ["over"] if r["over"] else []

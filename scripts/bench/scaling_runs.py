@@ -186,6 +186,8 @@ def measure(a):
                host=os.uname().nodename, cpus=os.cpu_count(), wshare=a.wshare,
                wshare_version=subprocess.run([a.wshare, "--version"], capture_output=True,
                                              text=True).stdout.strip(),
+               commit=subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
+                                     capture_output=True, text=True).stdout.strip(),
                iters=ITERS, reps=a.reps, placements=PLACEMENTS, problems=meta, paths=paths,
                stream_mib=STREAM_MIB, sweep_runs=SWEEP_RUNS, seconds=time.monotonic() - t0,
                runs=recs)
