@@ -270,9 +270,9 @@ def write_md(path, doc, bw, links, rows, eta, sc, checks, bad, whatif):
     w("")
     w(f"Measured {doc['date_utc']} UTC on {doc['host']} ({doc['cpus']} cores), {doc['reps']} "
       f"round(s), {doc['iters']} gd iterations per run, wshare `{doc['wshare']}` "
-      f"({doc['wshare_version']}{tree}); "
-      "`scripts/bench/scaling` (runs: scaling_runs.py, model: scaling_model.py). Emulated nodes: tests/nodes.sh (network namespaces on this one "
-      "machine: TCP over veth pairs and a bridge between nodes, shared memory inside one).")
+      f"({doc['wshare_version']}{tree}); `scripts/bench/scaling` (runs: scaling_runs.py, "
+      "model: scaling_model.py). Emulated nodes: tests/nodes.sh (network namespaces on this "
+      "one machine: TCP over veth pairs and a bridge between nodes, shared memory inside one).")
     if bad:
         w("")
         w(f"{len(bad)} run(s) failed and are left out: " +
