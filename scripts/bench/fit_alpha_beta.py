@@ -17,8 +17,13 @@ import numpy as np
 
 def fit(path):
     rows = [l.split() for l in open(path) if l.strip() and not l.startswith("#")]
-    b = np.array([float(r[0]) for r in rows])
-    t = np.array([float(r[2]) for r in rows])
+    return fit_points([float(r[0]) for r in rows], [float(r[2]) for r in rows])
+
+
+def fit_points(bytes_, times):
+    """(alpha, beta), their standard errors, RMS and largest relative residual, b, t."""
+    b = np.asarray(bytes_, dtype=float)
+    t = np.asarray(times, dtype=float)
     A = np.column_stack([np.ones_like(b), b]) / t[:, None]
     coef, _, _, _ = np.linalg.lstsq(A, np.ones_like(t), rcond=None)
     rel = A @ coef - 1.0
