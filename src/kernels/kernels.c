@@ -190,11 +190,15 @@ WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
         if (a < rows) g += r[a] * (double)x[(int64_t)a * n + (J)];                                 \
       gm[e] = g;                                                                                   \
     }                                                                                              \
+    /* In locals: stores through sums may alias x, so each would be a store. */                    \
+    double s2 = sums[o], s1 = sums[q + o];                                                         \
     for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                       \
       if (a < rows) {                                                                              \
-        sums[o] += r[a] * r[a];                                                                    \
-        sums[q + o] += r[a];                                                                       \
+        s2 += r[a] * r[a];                                                                         \
+        s1 += r[a];                                                                                \
       }                                                                                            \
+    sums[o] = s2;                                                                                  \
+    sums[q + o] = s1;                                                                              \
   } while (0)
 
 #define WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(NAME, T)                                               \
