@@ -15,6 +15,8 @@ Sections, in order (WSHARE_BENCH_ONLY=a,b,... runs a subset):
   learn    --sharing learn: the whole path against one fit, recovery of planted ties (ARI)
            per noise level, the improvement step against brute force, the demo's path plot
            (learn_bench.py)
+  conv     a conv1d layer (512 wide, kernel 9, 8 filters, 20 000 samples) as a dense layer with
+           several outputs, auto at 2 ranks, against numpy lstsq on im2col (conv_bench.py)
 Peak memory per rank comes from every wshare run (/usr/bin/time %M per rank).
 Writes results/latest.md, results/latest.png and results/latest.json.
 """
@@ -34,6 +36,7 @@ sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 
+import conv_bench  # noqa: E402
 import learn_bench  # noqa: E402
 import problems  # noqa: E402
 
@@ -722,6 +725,13 @@ def sec_learn(R, ws):
     learn_bench.sec_learn(R, ws, ctx)
 
 
+def sec_conv(R, ws):
+    ctx = {"work": WORK, "data": DATA, "reps": REPS, "quick": QUICK, "log": log,
+           "median": median, "why": why, "run": run, "mpirun": mpirun, "env": base_env(1),
+           "env_peer": base_env(NPROC), "timed_argv": timed_argv, "prime": prime}
+    conv_bench.sec_conv(R, ws, ctx)
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():
@@ -741,8 +751,8 @@ def main():
     sections = [("stream", lambda: sec_stream(R)), ("data", lambda: sec_data(R)),
                 ("pass", lambda: sec_pass(R, ws)), ("solve", lambda: sec_solve(R, ws)),
                 ("peers", lambda: sec_peers(R)), ("load", lambda: sec_load(R, ws)),
-                ("ckpt", lambda: sec_ckpt(R, ws)), ("chunked", lambda: sec_chunked(R, ws))]
-                ("ckpt", lambda: sec_ckpt(R, ws)), ("learn", lambda: sec_learn(R, ws))]
+                ("ckpt", lambda: sec_ckpt(R, ws)), ("chunked", lambda: sec_chunked(R, ws)),
+                ("learn", lambda: sec_learn(R, ws)), ("conv", lambda: sec_conv(R, ws))]
     timing, loadavg = {}, {}
     for name, fn in sections:
         if not want(name) and not (name == "data" and ONLY):

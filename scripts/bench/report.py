@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+import conv_bench
 import learn_bench
 
 MiB = 1 << 20
@@ -193,6 +194,8 @@ def chunked_targets(R):
         T.append((name, None, None, na(peer.get("error") or miss)))
     # 8. learned sharing: the whole path against one fit
     T += learn_bench.targets(R, na, status)
+    # 9. a convolution layer against numpy on im2col
+    T += conv_bench.targets(R, na, status)
     return T
 
 
@@ -536,6 +539,8 @@ def markdown(R):
         add("")
     if "learn" in R:
         L += learn_bench.markdown(R, na)
+    if "conv" in R:
+        L += conv_bench.markdown(R, na)
 
     # errors, timing
     if R.get("errors"):

@@ -20,6 +20,9 @@
  * plain multiplies and adds, rounded as the scalar code would be). */
 typedef double WsV2 __attribute__((vector_size(16)));
 
+/* Rows per block of the member-list kernels. */
+enum { WS_MEMBER_ROWS = 4 };
+
 static inline WsV2 v2_load(const double *p) {
   WsV2 v;
   memcpy(&v, p, sizeof v);
@@ -162,38 +165,101 @@ WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f64, double)
 WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
 
 /* Member lists: each residual and gradient entry touches only the inputs an output uses,
- * so the cost is 2 nnz per row, whatever n q is. */
+ * so the cost is 2 nnz per row, whatever n q is.  Rows go four at a time: one load of each
+ * index and weight serves four rows, and each gm[e] is loaded and stored once per four rows
+ * instead of once per row.  An output whose inputs are one run j0, j0 + 1, ... (every output
+ * of a conv1d layer, a kernel row of conv2d; the inputs ascend, so first and last tell) is
+ * read as a slice, without the gathers, so its loops vectorize.  Measured on the conv1d
+ * benchmark's shape (README "Models"; 2 000 rows of 512 inputs, 4032 outputs of 9 inputs,
+ * fastest of 7): 1.9x (gradient pass) and 2x (members' right-hand side) faster than one row
+ * at a time with gathers.  As with the dense kernel's row pairs, the order of the terms follows the
+ * block of rows, so the same rows give the same bits. */
+#define WS_MEMBER_OUTPUT(T, J)                                                                     \
+  do {                                                                                             \
+    double d[WS_MEMBER_ROWS] = {0.0}, r[WS_MEMBER_ROWS];                                           \
+    for (int e = e0; e < e1; e++) {                                                                \
+      double w = wm[e];                                                                            \
+      for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                     \
+        if (a < rows) d[a] += (double)x[(int64_t)a * n + (J)] * w;                                 \
+    }                                                                                              \
+    for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                       \
+      if (a < rows) r[a] = d[a] + shift[o] - (y ? y[(int64_t)a * q + o] : 0.0);                    \
+    for (int e = e0; e < e1; e++) {                                                                \
+      double g = gm[e];                                                                            \
+      for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                     \
+        if (a < rows) g += r[a] * (double)x[(int64_t)a * n + (J)];                                 \
+      gm[e] = g;                                                                                   \
+    }                                                                                              \
+    /* In locals: stores through sums may alias x, so each would be a store. */                    \
+    double s2 = sums[o], s1 = sums[q + o];                                                         \
+    for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                       \
+      if (a < rows) {                                                                              \
+        s2 += r[a] * r[a];                                                                         \
+        s1 += r[a];                                                                                \
+      }                                                                                            \
+    sums[o] = s2;                                                                                  \
+    sums[q + o] = s1;                                                                              \
+  } while (0)
+
 #define WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(NAME, T)                                               \
-  void NAME(int64_t rows, int n, int q, const T *X, const double *Y, const double *shift,          \
-            const int *start, const int *input, const double *wm, double *gm, double *sums) {      \
-    for (int64_t i = 0; i < rows; i++) {                                                           \
-      const T *x = X + i * n;                                                                      \
-      for (int o = 0; o < q; o++) {                                                                \
-        double d = 0.0;                                                                            \
-        for (int e = start[o]; e < start[o + 1]; e++)                                              \
-          d += (double)x[input[e]] * wm[e];                                                        \
-        double r = d + shift[o] - (Y ? Y[i * q + o] : 0.0);                                        \
-        for (int e = start[o]; e < start[o + 1]; e++)                                              \
-          gm[e] += r * (double)x[input[e]];                                                        \
-        sums[o] += r * r;                                                                          \
-        sums[q + o] += r;                                                                          \
+  static inline void NAME##_rows(int rows, int n, int q, const T *x, const double *y,              \
+                                 const double *shift, const int *start, const int *input,          \
+                                 const double *wm, double *gm, double *sums) {                     \
+    for (int o = 0; o < q; o++) {                                                                  \
+      int e0 = start[o], e1 = start[o + 1];                                                        \
+      if (e1 > e0 && input[e1 - 1] - input[e0] == e1 - 1 - e0) {                                   \
+        int j0 = input[e0] - e0;                                                                   \
+        WS_MEMBER_OUTPUT(T, j0 + e);                                                               \
+      } else {                                                                                     \
+        WS_MEMBER_OUTPUT(T, input[e]);                                                             \
       }                                                                                            \
     }                                                                                              \
+  }                                                                                                \
+  void NAME(int64_t rows, int n, int q, const T *X, const double *Y, const double *shift,          \
+            const int *start, const int *input, const double *wm, double *gm, double *sums) {      \
+    int64_t i = 0;                                                                                 \
+    for (; i + WS_MEMBER_ROWS <= rows; i += WS_MEMBER_ROWS)                                        \
+      NAME##_rows(WS_MEMBER_ROWS, n, q, X + i * n, Y ? Y + i * q : NULL, shift, start, input, wm,  \
+                  gm, sums);                                                                       \
+    for (; i < rows; i++)                                                                          \
+      NAME##_rows(1, n, q, X + i * n, Y ? Y + i * q : NULL, shift, start, input, wm, gm, sums);    \
   }
 
 WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(ws_kernels_residual_gradient_members_f64, double)
 WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(ws_kernels_residual_gradient_members_f32, float)
 
-void ws_kernels_members_accumulate(int64_t rows, int n, int q, const double *X, const double *Y,
-                                   const int *start, const int *input, double *gm) {
-  for (int64_t i = 0; i < rows; i++) {
-    const double *x = X + i * n;
-    for (int o = 0; o < q; o++) {
-      double yo = Y[i * q + o];
-      for (int e = start[o]; e < start[o + 1]; e++)
-        gm[e] += yo * x[input[e]];
+/* Rows four at a time and runs of inputs as slices, as the member-list pass above. */
+#define WS_MEMBER_RHS(J)                                                                           \
+  for (int e = e0; e < e1; e++) {                                                                  \
+    double g = gm[e];                                                                              \
+    for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                       \
+      if (a < rows) g += yo[a] * x[(int64_t)a * n + (J)];                                          \
+    gm[e] = g;                                                                                     \
+  }
+
+static inline void members_accumulate_rows(int rows, int n, int q, const double *x, const double *y,
+                                           const int *start, const int *input, double *gm) {
+  for (int o = 0; o < q; o++) {
+    double yo[WS_MEMBER_ROWS];
+    for (int a = 0; a < WS_MEMBER_ROWS; a++)
+      yo[a] = a < rows ? y[(int64_t)a * q + o] : 0.0;
+    int e0 = start[o], e1 = start[o + 1];
+    if (e1 > e0 && input[e1 - 1] - input[e0] == e1 - 1 - e0) {
+      int j0 = input[e0] - e0;
+      WS_MEMBER_RHS(j0 + e)
+    } else {
+      WS_MEMBER_RHS(input[e])
     }
   }
+}
+
+void ws_kernels_members_accumulate(int64_t rows, int n, int q, const double *X, const double *Y,
+                                   const int *start, const int *input, double *gm) {
+  int64_t i = 0;
+  for (; i + WS_MEMBER_ROWS <= rows; i += WS_MEMBER_ROWS)
+    members_accumulate_rows(WS_MEMBER_ROWS, n, q, X + i * n, Y + i * q, start, input, gm);
+  for (; i < rows; i++)
+    members_accumulate_rows(1, n, q, X + i * n, Y + i * q, start, input, gm);
 }
 
 void ws_kernels_poly_expand(int64_t rows, int n_raw, int degree, const double *raw, double *out) {

@@ -18,7 +18,9 @@ static double rel_err(double got, long double want, long double scale) {
 
 /* The dense kernel for q outputs (q = 1 is the single-output loop; 11 = a full block of 8 and
  * a partial one) and, when members is set, the member-list kernel on a random sparse
- * pattern of the same weights. */
+ * pattern of the same weights (members = 2: each output's inputs one run, as in a
+ * convolution, the kernel's slice path; ROWS = 37 leaves one row after the blocks of
+ * four). */
 static void check_gradient(int f32, int use_y, int q, int members) {
   enum { QMAX = 11 };
   double Xd[ROWS * N], y[ROWS * QMAX], W[N * QMAX], G[N * QMAX], sums[2 * QMAX];
@@ -38,7 +40,8 @@ static void check_gradient(int f32, int use_y, int q, int members) {
     start[o] = nnz;
     for (int j = 0; j < N; j++) {
       double wv = ws_rng_normal(1, 3, (uint64_t)(j * q + o));
-      int present = !members || ws_rng_uniform(1, 4, (uint64_t)(j * q + o)) > 0.3;
+      int present = !members || (members == 1 ? ws_rng_uniform(1, 4, (uint64_t)(j * q + o)) > 0.3
+                                              : j >= o % 5 && j < o % 5 + 7 + o % 3);
       W[j * q + o] = present ? wv : 0.0;
       G[j * q + o] = 0.125 * j; /* the kernel adds to G */
       if (present && members) {
@@ -64,7 +67,7 @@ static void check_gradient(int f32, int use_y, int q, int members) {
     ws_kernels_residual_gradient_f32(ROWS, N, q, Xf, yy, W, shift, G, sums);
   else
     ws_kernels_residual_gradient_f64(ROWS, N, q, Xd, yy, W, shift, G, sums);
-  const char *what = members ? "members" : "dense";
+  const char *what = members == 2 ? "member runs" : members ? "members" : "dense";
   for (int o = 0; o < q; o++) {
     long double rg[N], s2 = 0.25L, s1 = -0.5L, scale = 0.0L;
     for (int j = 0; j < N; j++)
@@ -102,19 +105,20 @@ int main(void) {
   for (int f32 = 0; f32 <= 1; f32++)
     for (int use_y = 0; use_y <= 1; use_y++)
       for (int iq = 0; iq < 4; iq++)
-        for (int members = 0; members <= 1; members++)
+        for (int members = 0; members <= 2; members++)
           check_gradient(f32, use_y, qs[iq], members);
 
-  /* Members' right-hand side: gm[e] += sum_i Y[i, o] X[i, input[e]]. */
+  /* Members' right-hand side: gm[e] += sum_i Y[i, o] X[i, input[e]] (the last output's
+   * inputs are one run: the slice path). */
   {
-    enum { QR = 3 };
+    enum { QR = 4 };
     double X[ROWS * N], Y[ROWS * QR], gm[2 * N];
-    int start[QR + 1] = {0, 2, 2, 5}, input[5] = {1, 7, 0, 7, 18};
+    int start[QR + 1] = {0, 2, 2, 5, 9}, input[9] = {1, 7, 0, 7, 18, 4, 5, 6, 7};
     for (int i = 0; i < ROWS * N; i++)
       X[i] = ws_rng_normal(6, 1, (uint64_t)i);
     for (int i = 0; i < ROWS * QR; i++)
       Y[i] = ws_rng_normal(6, 2, (uint64_t)i);
-    for (int e = 0; e < 5; e++)
+    for (int e = 0; e < 9; e++)
       gm[e] = 1.0;
     ws_kernels_members_accumulate(ROWS, N, QR, X, Y, start, input, gm);
     for (int o = 0; o < QR; o++)
