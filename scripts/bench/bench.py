@@ -15,6 +15,8 @@ Sections, in order (WSHARE_BENCH_ONLY=a,b,... runs a subset):
   learn    --sharing learn: the whole path against one fit, recovery of planted ties (ARI)
            per noise level, the improvement step against brute force, the demo's path plot
            (learn_bench.py)
+  repro    --reproducible against the default summation: gd/cg per iteration and cholesky's
+           whole solve on medium, 1 and 2 ranks (repro_bench.py)
 Peak memory per rank comes from every wshare run (/usr/bin/time %M per rank).
 Writes results/latest.md, results/latest.png and results/latest.json.
 """
@@ -36,6 +38,7 @@ import numpy as np  # noqa: E402
 
 import learn_bench  # noqa: E402
 import problems  # noqa: E402
+import repro_bench  # noqa: E402
 
 QUICK = os.environ.get("WSHARE_BENCH_QUICK", "0") not in ("", "0", "no", "false")
 REPS = max(3, int(os.environ.get("WSHARE_BENCH_REPS", "3")))
@@ -58,7 +61,7 @@ CHUNKED = [("contiguous", "medium", {}), ("chunked", "medium_chunked", {}),
 # problem files each section reads (only these are generated when WSHARE_BENCH_ONLY is set)
 NEEDS = {"pass": ["medium", "medium_f32"], "solve": SOLVE_PROBLEMS, "peers": SOLVE_PROBLEMS,
          "load": ["tiny", "medium"], "ckpt": ["medium"],
-         "chunked": ["medium", "medium_chunked", "medium_gzip"]}
+         "chunked": ["medium", "medium_chunked", "medium_gzip"], "repro": ["medium"]}
 TIME_BIN = "/usr/bin/time"
 GB = 1e9
 MiB = 1 << 20
@@ -722,6 +725,11 @@ def sec_learn(R, ws):
     learn_bench.sec_learn(R, ws, ctx)
 
 
+def sec_repro(R, ws):
+    ctx = {"work": WORK, "reps": REPS, "log": log, "median": median, "why": why}
+    repro_bench.sec_repro(R, ws, ctx)
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():
@@ -741,8 +749,8 @@ def main():
     sections = [("stream", lambda: sec_stream(R)), ("data", lambda: sec_data(R)),
                 ("pass", lambda: sec_pass(R, ws)), ("solve", lambda: sec_solve(R, ws)),
                 ("peers", lambda: sec_peers(R)), ("load", lambda: sec_load(R, ws)),
-                ("ckpt", lambda: sec_ckpt(R, ws)), ("chunked", lambda: sec_chunked(R, ws))]
-                ("ckpt", lambda: sec_ckpt(R, ws)), ("learn", lambda: sec_learn(R, ws))]
+                ("ckpt", lambda: sec_ckpt(R, ws)), ("chunked", lambda: sec_chunked(R, ws)),
+                ("learn", lambda: sec_learn(R, ws)), ("repro", lambda: sec_repro(R, ws))]
     timing, loadavg = {}, {}
     for name, fn in sections:
         if not want(name) and not (name == "data" and ONLY):

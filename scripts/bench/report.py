@@ -5,6 +5,7 @@ import os
 import numpy as np
 
 import learn_bench
+import repro_bench
 
 MiB = 1 << 20
 GB = 1e9
@@ -193,6 +194,7 @@ def chunked_targets(R):
         T.append((name, None, None, na(peer.get("error") or miss)))
     # 8. learned sharing: the whole path against one fit
     T += learn_bench.targets(R, na, status)
+    T += repro_bench.targets(R, na, status)
     return T
 
 
@@ -536,6 +538,7 @@ def markdown(R):
         add("")
     if "learn" in R:
         L += learn_bench.markdown(R, na)
+    L += repro_bench.markdown(R, na)
 
     # errors, timing
     if R.get("errors"):

@@ -50,36 +50,17 @@ static int lookup(const char *text, const char *key, char *value, size_t size) {
 }
 
 WsErr ws_fingerprint_compare(const char *saved, const char *current, const char *what) {
-  static const char *const keys[] = {"rows",
-                                     "cols",
-                                     "outputs",
-                                     "dtype",
-                                     "y_checksum",
-                                     "sharing",
-                                     "sharing_checksum",
-                                     "poly_degree",
-                                     "poly_terms",
-                                     "poly_basis",
-                                     "ridge",
-                                     "intercept",
-                                     "standardize",
-                                     "reproducible",
-                                     "solver"};
-  static const char *const meaning[] = {"number of rows",
-                                        "number of columns",
-                                        "number of outputs",
-                                        "data type",
-                                        "checksum of y (different data)",
-                                        "sharing kind",
-                                        "sharing structure",
-                                        "--poly-degree",
-                                        "--poly-terms",
-                                        "--poly-basis",
-                                        "--ridge",
-                                        "--intercept",
-                                        "--standardize",
-                                        "--reproducible",
-                                        "--solver"};
+  /* clang-format off */
+  static const char *const keys[] = {
+      "rows",        "cols",        "outputs",    "dtype",      "y_checksum",
+      "sharing",     "sharing_checksum", "poly_degree", "poly_terms", "poly_basis",
+      "ridge",       "intercept",   "standardize", "reproducible", "solver"};
+  static const char *const meaning[] = {
+      "number of rows", "number of columns", "number of outputs", "data type",
+      "checksum of y (different data)", "sharing kind", "sharing structure", "--poly-degree",
+      "--poly-terms", "--poly-basis", "--ridge", "--intercept", "--standardize",
+      "--reproducible", "--solver"};
+  /* clang-format on */
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     char a[256] = "", b[256] = "";
     int has_a = lookup(saved, keys[i], a, sizeof a);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "wshare/pass_sum.h"
+#include "wshare/repro_sum.h"
 #include "wshare/rng.h"
 
 /* A member costs about WS_SPARSE_COST dense entries (an indexed load of x and a separate
@@ -165,7 +166,9 @@ WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in
 }
 
 int64_t ws_problem_allreduce_bytes(const WsProblem *p) {
-  return (int64_t)(p->k + p->q + WS_CONTROL_COUNT) * (int64_t)sizeof(double);
+  /* Reproducible passes reduce binned accumulators instead of doubles. */
+  int64_t each = p->design->reproducible ? (int64_t)sizeof(WsReproSum) : (int64_t)sizeof(double);
+  return (int64_t)(p->k + p->q + WS_CONTROL_COUNT) * each;
 }
 
 void ws_problem_merge(WsProblem *p, double *u) {

@@ -43,7 +43,8 @@ const WsSolverOps *ws_solver_auto_choose(const WsProblem *p, char *why, size_t s
     return repro ? &ws_solver_cholesky_ops : &ws_solver_auto_direct_ops;
   }
   snprintf(why, size, "%.0f tied columns: cg ~%.2g flops/rank beats a direct solve ~%.2g%s", k,
-           iterative, direct, p->design->reproducible ? " (reproducible as well)" : "");
+           iterative, direct,
+           p->design->reproducible ? "; --reproducible: cg is reproducible" : "");
   return &ws_solver_cg_ops;
 }
 
