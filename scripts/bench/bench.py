@@ -17,6 +17,8 @@ Sections, in order (WSHARE_BENCH_ONLY=a,b,... runs a subset):
            (learn_bench.py)
   conv     a conv1d layer (512 wide, kernel 9, 8 filters, 20 000 samples) as a dense layer with
            several outputs, auto at 2 ranks, against numpy lstsq on im2col (conv_bench.py)
+  repro    --reproducible against the default summation: gd/cg per iteration and cholesky's
+           whole solve on medium, 1 and 2 ranks (repro_bench.py)
 Peak memory per rank comes from every wshare run (/usr/bin/time %M per rank).
 Writes results/latest.md, results/latest.png and results/latest.json.
 """
@@ -39,6 +41,7 @@ import numpy as np  # noqa: E402
 import conv_bench  # noqa: E402
 import learn_bench  # noqa: E402
 import problems  # noqa: E402
+import repro_bench  # noqa: E402
 
 QUICK = os.environ.get("WSHARE_BENCH_QUICK", "0") not in ("", "0", "no", "false")
 REPS = max(3, int(os.environ.get("WSHARE_BENCH_REPS", "3")))
@@ -61,7 +64,7 @@ CHUNKED = [("contiguous", "medium", {}), ("chunked", "medium_chunked", {}),
 # problem files each section reads (only these are generated when WSHARE_BENCH_ONLY is set)
 NEEDS = {"pass": ["medium", "medium_f32"], "solve": SOLVE_PROBLEMS, "peers": SOLVE_PROBLEMS,
          "load": ["tiny", "medium"], "ckpt": ["medium"],
-         "chunked": ["medium", "medium_chunked", "medium_gzip"]}
+         "chunked": ["medium", "medium_chunked", "medium_gzip"], "repro": ["medium"]}
 TIME_BIN = "/usr/bin/time"
 GB = 1e9
 MiB = 1 << 20
@@ -732,6 +735,11 @@ def sec_conv(R, ws):
     conv_bench.sec_conv(R, ws, ctx)
 
 
+def sec_repro(R, ws):
+    ctx = {"work": WORK, "reps": REPS, "log": log, "median": median, "why": why}
+    repro_bench.sec_repro(R, ws, ctx)
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():
@@ -752,7 +760,8 @@ def main():
                 ("pass", lambda: sec_pass(R, ws)), ("solve", lambda: sec_solve(R, ws)),
                 ("peers", lambda: sec_peers(R)), ("load", lambda: sec_load(R, ws)),
                 ("ckpt", lambda: sec_ckpt(R, ws)), ("chunked", lambda: sec_chunked(R, ws)),
-                ("learn", lambda: sec_learn(R, ws)), ("conv", lambda: sec_conv(R, ws))]
+                ("learn", lambda: sec_learn(R, ws)), ("conv", lambda: sec_conv(R, ws)),
+                ("repro", lambda: sec_repro(R, ws))]
     timing, loadavg = {}, {}
     for name, fn in sections:
         if not want(name) and not (name == "data" and ONLY):

@@ -6,6 +6,7 @@ import numpy as np
 
 import conv_bench
 import learn_bench
+import repro_bench
 
 MiB = 1 << 20
 GB = 1e9
@@ -196,6 +197,7 @@ def chunked_targets(R):
     T += learn_bench.targets(R, na, status)
     # 9. a convolution layer against numpy on im2col
     T += conv_bench.targets(R, na, status)
+    T += repro_bench.targets(R, na, status)
     return T
 
 
@@ -541,6 +543,7 @@ def markdown(R):
         L += learn_bench.markdown(R, na)
     if "conv" in R:
         L += conv_bench.markdown(R, na)
+    L += repro_bench.markdown(R, na)
 
     # errors, timing
     if R.get("errors"):

@@ -54,6 +54,8 @@ static const WsOptionSpec solve_specs[] = {
     {"intercept", NULL, NULL, "fit an unpenalised, unshared intercept"},
     {"standardize", NULL, NULL,
      "scale the tied columns internally (same answer, better conditioned)"},
+    {"reproducible", NULL, NULL,
+     "bitwise-identical results on any number of ranks (not with --solver qr)"},
     {"poly-degree", "D", "1", "expand every column x into x, x^2, ..., x^D"},
     {"poly-terms", "separate|total", "separate",
      "powers of each column, or every monomial of total degree 1..D"},
@@ -81,7 +83,7 @@ typedef struct {
   double step, rtol, atol, ridge;
   int64_t degree, seed;
   int terms, basis; /* WsFeaturesTerms, WsFeaturesBasis */
-  int intercept, standardize;
+  int intercept, standardize, reproducible;
   int x_layout; /* WsLayout */
   WsRunSettings run;
   char *config;
@@ -155,6 +157,7 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   WS_CALL(ws_options_double(o, "ridge", 0.0, &c->ridge));
   c->intercept = ws_options_flag(o, "intercept");
   c->standardize = ws_options_flag(o, "standardize");
+  c->reproducible = ws_options_flag(o, "reproducible");
   WS_CALL(ws_options_int_range(o, "poly-degree", 1, WS_FEATURES_MAX_DEGREE, &c->degree));
   WS_CALL(ws_options_choice(o, "poly-terms", ws_features_terms_names(), &c->terms));
   WS_CALL(ws_options_choice(o, "poly-basis", ws_features_basis_names(), &c->basis));
@@ -330,7 +333,8 @@ static WsErr setup(SolveRun *r) {
                         .degree = (int)c->degree,
                         .terms = (WsFeaturesTerms)c->terms,
                         .basis = (WsFeaturesBasis)c->basis,
-                        .x_layout = (WsLayout)c->x_layout};
+                        .x_layout = (WsLayout)c->x_layout,
+                        .reproducible = c->reproducible};
   WS_CALL(ws_design_read(r->data, &src, &r->timers, &r->des));
   t0 = ws_timer_now();
   WS_CALL(read_sharing(r));
@@ -489,7 +493,7 @@ static WsErr solve(SolveRun *r) {
               ws_solver_reason(r->solver));
   WS_CALL(check_solver_memory(r));
   if (c->learn) ws_learn_fingerprint(r->solver, r->learn_fingerprint, sizeof r->learn_fingerprint);
-  WsProblemOptions po = {c->ridge, c->intercept, c->standardize,
+  WsProblemOptions po = {c->ridge, c->intercept, c->standardize, c->reproducible,
                          c->learn ? r->learn_fingerprint : ws_solver_name(r->solver)};
   WS_CALL(ws_fingerprint_compute(r->des, r->sh, &po, r->comm, r->fingerprint));
   c->run.config = c->config;

@@ -8,7 +8,7 @@
 
 #include "wshare/design_features.h"
 #include "wshare/kernels.h"
-#include "wshare/reduce.h"
+#include "wshare/pass_sum.h"
 
 /* Shapes and types (rowread.h).  The targets are 1-D (m) or 2-D (m x q, several outputs;
  * m x 1 is one output); a 1-D y from a column-major writer (MATLAB, Julia) is stored 1 x m
@@ -60,6 +60,18 @@ static WsErr check_finite(const WsDesign *des, const char *path, const char *nam
   return WS_OK;
 }
 
+/* The sums of y and y^2 per output over rows [i0, i0 + rows) (a pass of wshare/pass_sum.h). */
+static void target_sums(void *ctx, int64_t i0, int64_t rows, double *sums) {
+  const WsDesign *des = ctx;
+  int q = des->q;
+  for (int64_t i = i0; i < i0 + rows; i++)
+    for (int o = 0; o < q; o++) {
+      double v = des->y[i * q + o];
+      sums[o] += v;
+      sums[q + o] += v * v;
+    }
+}
+
 /* Collective: this rank's rows of the targets (q per row), checked for finiteness, and
  * their global sums per output. */
 static WsErr read_targets(const WsH5File *f, const char *name, WsLayout layout, WsDesign *des,
@@ -72,13 +84,7 @@ static WsErr read_targets(const WsH5File *f, const char *name, WsLayout layout, 
   WS_CALL(check_finite(des, f->path, name, NULL, comm));
   double *sums = ws_memory_calloc((size_t)2 * q, sizeof *sums);
   WS_CALL(ws_comm_agree_alloc(comm, sums != NULL));
-  for (int64_t i = 0; i < des->part.count; i++)
-    for (int o = 0; o < q; o++) {
-      double v = des->y[i * q + o];
-      sums[o] += v;
-      sums[q + o] += v * v;
-    }
-  WsErr err = ws_reduce_sum(comm, sums, 2 * q, timers);
+  WsErr err = ws_pass_sum_run(des, comm, target_sums, des, 2 * q, sums, WS_TIME_READ, timers);
   for (int o = 0; o < q && !err; o++) {
     des->y_sum[o] = sums[o];
     des->y_sumsq[o] = sums[q + o];
@@ -102,7 +108,9 @@ WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *tim
   WS_CALL(ws_comm_agree_alloc(comm, des != NULL));
   *out = des;
   snprintf(des->x_name, sizeof des->x_name, "%s", src->x_name);
-  des->part = ws_partition_rows(xi.rows, rank, size);
+  des->reproducible = src->reproducible;
+  des->part = ws_partition_rows_aligned(xi.rows, rank, size,
+                                        src->reproducible ? WS_PASS_SUM_CHUNK_ROWS : 1);
   des->n_raw = (int)xi.cols;
   des->degree = src->degree;
   WS_CALL(ws_comm_agree(comm, ws_features_count(des->n_raw, src->degree, src->terms, &des->n)));
@@ -165,22 +173,26 @@ void ws_design_rows(const WsDesign *des, int64_t i0, int64_t rows, double *out) 
   ws_features_expand(des->features, rows, raw, out);
 }
 
+/* The column sums of the expanded rows [i0, i0 + rows), slab by slab. */
+static void column_sums(void *ctx, int64_t i0, int64_t rows, double *sums) {
+  WsDesign *des = ctx;
+  int n = des->n;
+  for (int64_t s0 = i0; s0 < i0 + rows; s0 += WS_SLAB_ROWS) {
+    int64_t slab = i0 + rows - s0 < WS_SLAB_ROWS ? i0 + rows - s0 : WS_SLAB_ROWS;
+    ws_design_rows(des, s0, slab, des->slab);
+    for (int64_t i = 0; i < slab; i++)
+      for (int j = 0; j < n; j++)
+        sums[j] += des->slab[i * n + j];
+  }
+}
+
 WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers) {
   /* Several problems may share one design (learned sharing's free fit): centre once. */
   if (des->centred) return WS_OK;
-  double t0 = ws_timer_now();
   int n = des->n;
   des->mean = ws_memory_calloc((size_t)n, sizeof *des->mean);
   WS_CALL(ws_comm_agree_alloc(comm, des->mean != NULL));
-  for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-    int64_t rows = ws_design_slab_rows(des, i0);
-    ws_design_rows(des, i0, rows, des->slab);
-    for (int64_t i = 0; i < rows; i++)
-      for (int j = 0; j < n; j++)
-        des->mean[j] += des->slab[i * n + j];
-  }
-  ws_timer_add(timers, WS_TIME_SETUP, t0);
-  WS_CALL(ws_reduce_sum(comm, des->mean, n, timers));
+  WS_CALL(ws_pass_sum_run(des, comm, column_sums, des, n, des->mean, WS_TIME_SETUP, timers));
   for (int j = 0; j < n; j++)
     des->mean[j] /= (double)des->part.rows;
   des->centred = 1;
@@ -204,8 +216,7 @@ static void gradient_rows(const WsDesign *des, const WsDesignWeights *wt, int64_
                                              wt->wm, g, sums);
 }
 
-void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *c, int use_y,
-                        double *g, double *sums) {
+void ws_design_gradient_prepare(WsDesign *des, const WsDesignWeights *wt, const double *c) {
   int n = des->n, q = des->q;
   /* The centred model's shift per output: c_o - mu.W[:, o]. */
   for (int o = 0; o < q; o++) {
@@ -218,20 +229,27 @@ void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *
         shift -= des->mean[wt->input[e]] * wt->wm[e];
     des->shift[o] = shift;
   }
+}
+
+void ws_design_gradient_rows(WsDesign *des, const WsDesignWeights *wt, int use_y, int64_t i0,
+                             int64_t rows, double *g, double *sums) {
+  int n = des->n, q = des->q;
   double *local = des->pass_sums;
   memset(local, 0, (size_t)2 * q * sizeof *local);
+  int64_t end = i0 + rows;
   if (ws_features_identity(des->features)) {
     /* Run by run: the kernels carry their sums across calls, so runs change no bit. */
-    for (int r = 0; r < des->x_rows->n_runs; r++) {
-      const WsRowRun *run = &des->x_rows->runs[r];
-      gradient_rows(des, wt, run->count, run->data, des->dtype == WS_DTYPE_F32,
-                    use_y ? des->y + run->first * q : NULL, g, local);
+    for (int64_t i = i0, avail = 0; i < end; i += avail) {
+      const void *x = ws_rowread_row(des->x_rows, i, &avail);
+      if (avail > end - i) avail = end - i;
+      gradient_rows(des, wt, avail, x, des->dtype == WS_DTYPE_F32, use_y ? des->y + i * q : NULL, g,
+                    local);
     }
   } else {
-    for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-      int64_t rows = ws_design_slab_rows(des, i0);
-      ws_design_rows(des, i0, rows, des->slab);
-      gradient_rows(des, wt, rows, des->slab, 0, use_y ? des->y + i0 * q : NULL, g, local);
+    for (int64_t s0 = i0; s0 < end; s0 += WS_SLAB_ROWS) {
+      int64_t slab = end - s0 < WS_SLAB_ROWS ? end - s0 : WS_SLAB_ROWS;
+      ws_design_rows(des, s0, slab, des->slab);
+      gradient_rows(des, wt, slab, des->slab, 0, use_y ? des->y + s0 * q : NULL, g, local);
     }
   }
   /* Centring: sum_i r_io (x_i - mu) = sum_i r_io x_i - mu sum_i r_io. */
@@ -246,4 +264,10 @@ void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *
   }
   for (int i = 0; i < 2 * q; i++)
     sums[i] += local[i];
+}
+
+void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *c, int use_y,
+                        double *g, double *sums) {
+  ws_design_gradient_prepare(des, wt, c);
+  ws_design_gradient_rows(des, wt, use_y, 0, des->part.count, g, sums);
 }

@@ -24,13 +24,13 @@ WsErr ws_fingerprint_compute(const WsDesign *des, const WsSharing *sh, const WsP
   snprintf(text, WS_FINGERPRINT_MAX,
            "rows=%lld\ncols=%d\noutputs=%d\ndtype=%s\ny_checksum=%016llx\nsharing=%s\n"
            "sharing_checksum=%016llx\npoly_degree=%d\npoly_terms=%s\npoly_basis=%s\n"
-           "ridge=%.17g\nintercept=%d\nstandardize=%d\nsolver=%s\n",
+           "ridge=%.17g\nintercept=%d\nstandardize=%d\nreproducible=%d\nsolver=%s\n",
            (long long)des->part.rows, des->n_raw, q, des->dtype == WS_DTYPE_F32 ? "f32" : "f64",
            (unsigned long long)global, ws_sharing_kind_name(sh->kind),
            (unsigned long long)sh->checksum, des->degree,
            ws_features_terms_names()[des->features->terms],
            ws_features_basis_names()[des->features->basis], o->ridge, o->intercept, o->standardize,
-           o->solver);
+           o->reproducible, o->solver);
   return WS_OK;
 }
 
@@ -50,18 +50,23 @@ static int lookup(const char *text, const char *key, char *value, size_t size) {
 }
 
 WsErr ws_fingerprint_compare(const char *saved, const char *current, const char *what) {
+  /* clang-format off */
   static const char *const keys[] = {
       "rows",        "cols",        "outputs",    "dtype",      "y_checksum",
       "sharing",     "sharing_checksum", "poly_degree", "poly_terms", "poly_basis",
-      "ridge",       "intercept",   "standardize", "solver"};
+      "ridge",       "intercept",   "standardize", "reproducible", "solver"};
   static const char *const meaning[] = {
       "number of rows", "number of columns", "number of outputs", "data type",
       "checksum of y (different data)", "sharing kind", "sharing structure", "--poly-degree",
-      "--poly-terms", "--poly-basis", "--ridge", "--intercept", "--standardize", "--solver"};
+      "--poly-terms", "--poly-basis", "--ridge", "--intercept", "--standardize",
+      "--reproducible", "--solver"};
+  /* clang-format on */
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
     char a[256] = "", b[256] = "";
     int has_a = lookup(saved, keys[i], a, sizeof a);
     lookup(current, keys[i], b, sizeof b);
+    /* Checkpoints written before --reproducible existed summed the default way. */
+    if (!has_a && strcmp(keys[i], "reproducible") == 0) has_a = snprintf(a, sizeof a, "0");
     WS_CHECK(has_a, WS_ERR_INPUT, "%s: checkpoint has no fingerprint entry '%s'", what, keys[i]);
     WS_CHECK(strcmp(a, b) == 0, WS_ERR_INPUT,
              "%s: checkpoint is of a different problem: %s differs (checkpoint %s, now %s)", what,

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "wshare/kernels.h"
-#include "wshare/reduce.h"
+#include "wshare/pass_sum.h"
 
 /* Slabs of about 32 MiB of expanded rows: each DSYRK then does enough work per sweep over
  * G, and the scratch stays small. */
@@ -25,54 +25,75 @@ static void centred_targets(const WsDesign *des, int64_t i0, int64_t rows, doubl
       yc[i * q + o] = des->y[(i0 + i) * q + o] - (des->centred ? des->y_sum[o] / m : 0.0);
 }
 
-/* Local pass, per-output ties: upper triangle of Z~^T Z~ and Z~^T (Y - ybar). */
-static void accumulate_tied(const WsProblem *p, int64_t slab, double *raw, double *tied, double *yc,
-                            double *G, double *ZY) {
-  const WsDesign *des = p->design;
-  for (int64_t i0 = 0; i0 < des->part.count; i0 += slab) {
-    int64_t rows = des->part.count - i0 < slab ? des->part.count - i0 : slab;
-    ws_problem_tied_rows(p, i0, rows, raw, tied);
-    centred_targets(des, i0, rows, yc);
-    ws_kernels_gram_accumulate(rows, p->sharing->k1, p->q, tied, yc, G, ZY);
-  }
-}
+/* A Gram pass: the problem, its scratch and the Gram matrix being formed (k x k, the upper
+ * triangle used); a pass adds its packed upper triangle and then its right-hand sides. */
+typedef struct {
+  const WsProblem *p;
+  int64_t slab;
+  double *raw, *tied, *yc, *G, *gm;
+} GramPass;
 
-/* Local pass, ties across outputs: upper triangle of X~^T X~ (n x n) and, per member, the
- * sum of (y_io - ybar_o) x~_ij over rows (gm, nnz). */
-static void accumulate_raw(const WsProblem *p, int64_t slab, double *raw, double *yc, double *XtX,
-                           double *gm) {
-  const WsDesign *des = p->design;
-  const WsSharing *sh = p->sharing;
-  int n = des->n;
-  for (int64_t i0 = 0; i0 < des->part.count; i0 += slab) {
-    int64_t rows = des->part.count - i0 < slab ? des->part.count - i0 : slab;
-    ws_design_rows(des, i0, rows, raw);
-    if (des->centred)
-      for (int64_t i = 0; i < rows; i++)
-        for (int j = 0; j < n; j++)
-          raw[i * n + j] -= des->mean[j];
-    centred_targets(des, i0, rows, yc);
-    ws_kernels_gram_accumulate(rows, n, 1, raw, NULL, XtX, NULL);
-    ws_kernels_members_accumulate(rows, n, p->q, raw, yc, sh->member_start, sh->member_input, gm);
-  }
-}
-
-/* Collective: sums the upper triangle of the k x k matrix G over ranks, sent packed in place
- * (packed index j (j + 1) / 2 + i never exceeds i + j k, so a forward sweep reads every
- * entry before overwriting it, and the backward sweep undoes it); then G is made full. */
-static WsErr reduce_symmetric(const WsProblem *p, int k, double *G) {
+/* out[j (j + 1) / 2 + i] += G[i + j k] for i <= j: the upper triangle, packed by columns. */
+static void pack_add(int k, const double *G, double *out) {
   int64_t pos = 0;
   for (int64_t j = 0; j < k; j++)
     for (int64_t i = 0; i <= j; i++)
-      G[pos++] = G[i + j * k];
-  WS_CALL(ws_reduce_sum(p->comm, G, (int)pos, p->timers));
-  for (int64_t j = k - 1; j >= 0; j--)
-    for (int64_t i = j; i >= 0; i--)
-      G[i + j * k] = G[--pos];
+      out[pos++] += G[i + j * k];
+}
+
+/* G (k x k, full) from its packed upper triangle. */
+static void unpack(int k, const double *packed, double *G) {
+  int64_t pos = 0;
   for (int64_t j = 0; j < k; j++)
-    for (int64_t i = j + 1; i < k; i++)
-      G[i + j * k] = G[j + i * k];
-  return WS_OK;
+    for (int64_t i = 0; i <= j; i++, pos++)
+      G[i + j * k] = G[j + i * k] = packed[pos];
+}
+
+/* Local rows [i0, i0 + rows), per-output ties: upper triangle of Z~^T Z~ and Z~^T (Y - ybar)
+ * (k1 x q, column-major) added to out.  A pass of wshare/pass_sum.h. */
+static void accumulate_tied(void *ctx, int64_t i0, int64_t rows, double *out) {
+  const GramPass *g = ctx;
+  const WsProblem *p = g->p;
+  int k = p->sharing->k1, q = p->q;
+  int64_t packed = (int64_t)k * (k + 1) / 2;
+  memset(g->G, 0, (size_t)k * k * sizeof *g->G);
+  for (int64_t s0 = i0; s0 < i0 + rows; s0 += g->slab) {
+    int64_t slab = i0 + rows - s0 < g->slab ? i0 + rows - s0 : g->slab;
+    ws_problem_tied_rows(p, s0, slab, g->raw, g->tied);
+    centred_targets(p->design, s0, slab, g->yc);
+    ws_kernels_gram_accumulate(slab, k, q, g->tied, g->yc, g->G, out + packed);
+  }
+  pack_add(k, g->G, out);
+}
+
+/* Local rows [i0, i0 + rows), ties across outputs: upper triangle of X~^T X~ (n x n) and the
+ * right-hand side ZY (K: per member, the sum of (y_io - ybar_o) x~_ij over rows, summed into
+ * its tied column) added to out.  A pass of wshare/pass_sum.h. */
+static void accumulate_raw(void *ctx, int64_t i0, int64_t rows, double *out) {
+  const GramPass *g = ctx;
+  const WsProblem *p = g->p;
+  const WsDesign *des = p->design;
+  const WsSharing *sh = p->sharing;
+  int n = des->n;
+  int64_t packed = (int64_t)n * (n + 1) / 2;
+  memset(g->G, 0, (size_t)n * n * sizeof *g->G);
+  memset(g->gm, 0, (size_t)sh->nnz * sizeof *g->gm);
+  for (int64_t s0 = i0; s0 < i0 + rows; s0 += g->slab) {
+    int64_t slab = i0 + rows - s0 < g->slab ? i0 + rows - s0 : g->slab;
+    double *raw = g->raw;
+    ws_design_rows(des, s0, slab, raw);
+    if (des->centred)
+      for (int64_t i = 0; i < slab; i++)
+        for (int j = 0; j < n; j++)
+          raw[i * n + j] -= des->mean[j];
+    centred_targets(des, s0, slab, g->yc);
+    ws_kernels_gram_accumulate(slab, n, 1, raw, NULL, g->G, NULL);
+    ws_kernels_members_accumulate(slab, n, p->q, raw, g->yc, sh->member_start, sh->member_input,
+                                  g->gm);
+  }
+  pack_add(n, g->G, out);
+  for (int e = 0; e < sh->nnz; e++)
+    out[packed + sh->member_tied[e]] += g->gm[e];
 }
 
 /* Local: G = sum_o S_o^T XtX S_o over the member lists (sum_o nnz_o^2 additions). */
@@ -92,26 +113,40 @@ static int64_t slab_rows(const WsDesign *des, int width) {
   return slab;
 }
 
+/* Collective: the pass over all rows, its sums (the packed upper triangle of the order-dim
+ * matrix, then rhs right-hand-side values) reduced over ranks, the matrix unpacked into
+ * g->G and the right-hand sides copied to ZY. */
+static WsErr gram_pass(GramPass *g, WsPassSumFn pass, int dim, int64_t rhs, double *ZY) {
+  const WsProblem *p = g->p;
+  int64_t packed = (int64_t)dim * (dim + 1) / 2;
+  double *sums = ws_memory_calloc((size_t)(packed + rhs), sizeof *sums);
+  WS_CALL(ws_comm_agree_alloc(p->comm, sums != NULL));
+  WsErr err =
+      ws_pass_sum_run(p->design, p->comm, pass, g, packed + rhs, sums, WS_TIME_COMPUTE, p->timers);
+  if (!err) {
+    unpack(dim, sums, g->G);
+    memcpy(ZY, sums + packed, (size_t)rhs * sizeof *ZY);
+  }
+  free(sums);
+  return err;
+}
+
 static WsErr gram_tied(WsProblem *p, double *G, double *ZY) {
   const WsDesign *des = p->design;
   int k = p->sharing->k1, n = des->n, q = p->q;
   int64_t slab = slab_rows(des, n > k ? n : k);
-  double *raw = ws_memory_calloc((size_t)(slab * n), sizeof *raw);
-  double *tied = ws_memory_calloc((size_t)(slab * k), sizeof *tied);
-  double *yc = ws_memory_calloc((size_t)(slab * q), sizeof *yc);
-  WsErr err = ws_comm_agree_alloc(p->comm, raw && tied && yc);
-  if (!err) {
-    memset(G, 0, (size_t)k * k * sizeof *G);
-    memset(ZY, 0, (size_t)k * q * sizeof *ZY);
-    double t0 = ws_timer_now();
-    accumulate_tied(p, slab, raw, tied, yc, G, ZY);
-    ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
-    err = reduce_symmetric(p, k, G);
-  }
-  if (!err) err = ws_reduce_sum(p->comm, ZY, k * q, p->timers);
-  free(raw);
-  free(tied);
-  free(yc);
+  GramPass g = {p,
+                slab,
+                ws_memory_calloc((size_t)(slab * n), sizeof(double)),
+                ws_memory_calloc((size_t)(slab * k), sizeof(double)),
+                ws_memory_calloc((size_t)(slab * q), sizeof(double)),
+                G,
+                NULL};
+  WsErr err = ws_comm_agree_alloc(p->comm, g.raw && g.tied && g.yc);
+  if (!err) err = gram_pass(&g, accumulate_tied, k, (int64_t)k * q, ZY);
+  free(g.raw);
+  free(g.tied);
+  free(g.yc);
   return err;
 }
 
@@ -120,31 +155,25 @@ static WsErr gram_members(WsProblem *p, double *G, double *ZY) {
   const WsSharing *sh = p->sharing;
   int k = sh->k, n = des->n, q = p->q;
   int64_t slab = slab_rows(des, n);
-  double *raw = ws_memory_calloc((size_t)(slab * n), sizeof *raw);
-  double *yc = ws_memory_calloc((size_t)(slab * q), sizeof *yc);
-  double *XtX = ws_memory_calloc((size_t)n * n, sizeof *XtX);
-  double *gm = ws_memory_calloc((size_t)(sh->nnz > 0 ? sh->nnz : 1), sizeof *gm);
-  WsErr err = ws_comm_agree_alloc(p->comm, raw && yc && XtX && gm);
-  if (!err) {
-    double t0 = ws_timer_now();
-    accumulate_raw(p, slab, raw, yc, XtX, gm);
-    memset(ZY, 0, (size_t)k * sizeof *ZY);
-    for (int e = 0; e < sh->nnz; e++)
-      ZY[sh->member_tied[e]] += gm[e];
-    ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
-    err = reduce_symmetric(p, n, XtX);
-  }
-  if (!err) err = ws_reduce_sum(p->comm, ZY, k, p->timers);
+  GramPass g = {p,
+                slab,
+                ws_memory_calloc((size_t)(slab * n), sizeof(double)),
+                NULL,
+                ws_memory_calloc((size_t)(slab * q), sizeof(double)),
+                ws_memory_calloc((size_t)n * n, sizeof(double)),
+                ws_memory_calloc((size_t)(sh->nnz > 0 ? sh->nnz : 1), sizeof(double))};
+  WsErr err = ws_comm_agree_alloc(p->comm, g.raw && g.yc && g.G && g.gm);
+  if (!err) err = gram_pass(&g, accumulate_raw, n, k, ZY);
   if (!err) {
     double t0 = ws_timer_now();
     memset(G, 0, (size_t)k * k * sizeof *G);
-    assemble(sh, XtX, G);
+    assemble(sh, g.G, G);
     ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
   }
-  free(raw);
-  free(yc);
-  free(XtX);
-  free(gm);
+  free(g.raw);
+  free(g.yc);
+  free(g.G);
+  free(g.gm);
   return err;
 }
 

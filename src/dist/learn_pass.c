@@ -5,7 +5,7 @@
 
 #include "wshare/kernels.h"
 #include "wshare/multi_residual.h"
-#include "wshare/reduce.h"
+#include "wshare/pass_sum.h"
 
 /* Slabs of about 32 MiB of expanded rows, as in the tied Gram pass. */
 enum { SLAB_DOUBLES = 1 << 22, SLAB_MIN = 64, SLAB_MAX = 4096 };
@@ -21,12 +21,14 @@ static double y_offset(const WsDesign *des) {
   return des->centred ? des->y_sum[0] / (double)des->part.rows : 0.0;
 }
 
-/* Sums buf over the ranks, then gives every rank rank 0's bits. */
-static WsErr reduce_same(MPI_Comm comm, double *buf, int64_t count, WsTimers *timers) {
+/* Sums buf over the ranks (the pass over the rows, wshare/pass_sum.h), then gives every rank
+ * rank 0's bits. */
+static WsErr reduce_same(const WsDesign *des, MPI_Comm comm, WsPassSumFn pass, void *ctx,
+                         double *buf, int64_t count, WsTimers *timers) {
   WS_CHECK(count <= 0x7fffffff, WS_ERR_INPUT,
            "learn: %lld values are too many for one reduction (fewer columns, please)",
            (long long)count);
-  WS_CALL(ws_reduce_sum(comm, buf, (int)count, timers));
+  WS_CALL(ws_pass_sum_run(des, comm, pass, ctx, count, buf, WS_TIME_COMPUTE, timers));
   double t0 = ws_timer_now();
   WS_MPI(MPI_Bcast(buf, (int)count, MPI_DOUBLE, 0, comm));
   ws_timer_add(timers, WS_TIME_ALLREDUCE, t0);
@@ -70,14 +72,39 @@ static int is_identity(const WsDesign *des, const int *map, int k) {
   return 1;
 }
 
-static void gram_local(const WsDesign *des, const int *map, int64_t slab, int ones, int split,
-                       const GramScratch *w, WsLearnGram *g) {
-  int n = des->n, dim = g->dim, identity = is_identity(des, map, g->k);
+/* A learn Gram pass: its inputs, scratch and the blocks being formed. */
+typedef struct {
+  const WsDesign *des;
+  const int *map;
+  int64_t slab;
+  int ones, split;
+  const GramScratch *w;
+  WsLearnGram *g;
+} LearnGramPass;
+
+static int64_t gram_pack(WsLearnGram *g, double *buf, int unpack);
+
+/* Local rows [i0, i0 + rows) into the blocks of g (from zero), then added to out packed.  A
+ * pass of wshare/pass_sum.h.  (The reproducible mode takes the copying route: slabs cut at
+ * the runs of mapped rows would depend on where a rank's rows start.) */
+static void gram_local(void *ctx, int64_t i0, int64_t rows_in, double *out) {
+  const LearnGramPass *lp = ctx;
+  const WsDesign *des = lp->des;
+  const int *map = lp->map;
+  const GramScratch *w = lp->w;
+  WsLearnGram *g = lp->g;
+  int ones = lp->ones, split = lp->split;
+  int n = des->n, dim = g->dim, identity = !des->reproducible && is_identity(des, map, g->k);
+  int64_t block = g->diag_only ? dim : (int64_t)dim * dim;
+  memset(g->G, 0, (size_t)(g->sets * block) * sizeof *g->G);
+  memset(g->b, 0, (size_t)(g->sets * dim) * sizeof *g->b);
+  g->yy[0] = g->yy[1] = g->rows[0] = g->rows[1] = 0.0;
   /* Nothing to centre, append or split: DSYRK reads the rows where they are. */
   int direct = identity && !des->centred && !ones && !split && !g->diag_only;
-  for (int64_t i0 = 0, rows = 0; i0 < des->part.count; i0 += rows) {
+  int64_t end = i0 + rows_in;
+  for (int64_t rows = 0; i0 < end; i0 += rows) {
     int64_t count[2] = {0, 0}, avail = 0;
-    rows = des->part.count - i0 < slab ? des->part.count - i0 : slab;
+    rows = end - i0 < lp->slab ? end - i0 : lp->slab;
     /* The stored rows where they are, a slab within one run of X (wshare/rowread.h). */
     const double *x = identity ? ws_rowread_row(des->x_rows, i0, &avail) : NULL;
     if (identity && avail < rows) rows = avail;
@@ -108,9 +135,10 @@ static void gram_local(const WsDesign *des, const int *map, int64_t slab, int on
     for (int s = 0; s < g->sets; s++)
       accumulate_set(g, s, count[s], w);
   }
+  gram_pack(g, out, 0);
 }
 
-/* Upper triangles (or diagonals), b, yy and rows of every set in one buffer, and back. */
+/* Upper triangles (or diagonals), b, yy and rows of every set added to one buffer, and back. */
 static int64_t gram_pack(WsLearnGram *g, double *buf, int unpack) {
   int dim = g->dim;
   int64_t pos = 0, block = g->diag_only ? dim : (int64_t)dim * dim;
@@ -120,7 +148,7 @@ static int64_t gram_pack(WsLearnGram *g, double *buf, int unpack) {
       for (int64_t i = g->diag_only ? j : 0; i <= j; i++, pos++) {
         double *e = g->diag_only ? &G[j] : &G[i + j * dim];
         if (!unpack) {
-          buf[pos] = *e;
+          buf[pos] += *e;
         } else {
           *e = buf[pos];
           if (!g->diag_only) G[j + i * dim] = buf[pos];
@@ -133,7 +161,7 @@ static int64_t gram_pack(WsLearnGram *g, double *buf, int unpack) {
         if (unpack)
           tail[t][i] = buf[pos];
         else
-          buf[pos] = tail[t][i];
+          buf[pos] += tail[t][i];
       }
   }
   return pos;
@@ -162,13 +190,8 @@ WsErr ws_learn_pass_gram(MPI_Comm comm, const WsDesign *des, const int *map, int
   double *buf = ws_memory_calloc((size_t)packed, sizeof *buf);
   WsErr err = ws_comm_agree_alloc(comm, w.raw && w.tied[0] && w.tied[1] && w.yc[0] && w.yc[1] &&
                                             g->G && g->b && buf);
-  if (!err) {
-    double t0 = ws_timer_now();
-    gram_local(des, map, slab, ones, split, &w, g);
-    gram_pack(g, buf, 0);
-    ws_timer_add(timers, WS_TIME_COMPUTE, t0);
-    err = reduce_same(comm, buf, packed, timers);
-  }
+  LearnGramPass lp = {des, map, slab, ones, split, &w, g};
+  if (!err) err = reduce_same(des, comm, gram_local, &lp, buf, packed, timers);
   if (!err) gram_pack(g, buf, 1);
   free(buf);
   free(w.raw);
@@ -186,6 +209,32 @@ void ws_learn_pass_gram_free(WsLearnGram *g) {
   g->G = g->b = NULL;
 }
 
+/* A residual-sums pass: the models, their shifts and the scratch. */
+typedef struct {
+  const WsDesign *des;
+  int count, split;
+  int64_t slab;
+  const double *W, *shift;
+  double *raw, *R;
+  int *set;
+} RssPass;
+
+/* Local rows [i0, i0 + rows): each model's RSS (per set) added to rss.  A pass of
+ * wshare/pass_sum.h. */
+static void rss_rows(void *ctx, int64_t i0, int64_t rows_in, double *rss) {
+  const RssPass *rp = ctx;
+  const WsDesign *des = rp->des;
+  int sets = rp->split ? 2 : 1;
+  for (int64_t end = i0 + rows_in; i0 < end; i0 += rp->slab) {
+    int64_t rows = end - i0 < rp->slab ? end - i0 : rp->slab;
+    ws_design_rows(des, i0, rows, rp->raw);
+    for (int64_t i = 0; i < rows && rp->split; i++)
+      rp->set[i] = ws_learn_pass_row_set(des->part.start + i0 + i);
+    ws_multi_residual_sums(rows, des->n, rp->raw, des->y + i0, rp->count, rp->W, rp->shift,
+                           rp->split ? rp->set : NULL, sets, rp->R, rss);
+  }
+}
+
 WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const double *W,
                         const double *c, int split, WsTimers *timers, double *rss) {
   int n = des->n, sets = split ? 2 : 1;
@@ -196,7 +245,6 @@ WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const dou
   int *set = ws_memory_calloc((size_t)slab, sizeof *set);
   WsErr err = ws_comm_agree_alloc(comm, raw && R && shift && set);
   if (!err) {
-    double t0 = ws_timer_now();
     memset(rss, 0, (size_t)count * sets * sizeof *rss);
     /* Centring as the objective pass does it: x~.w = x.w - mu.w. */
     for (int t = 0; t < count; t++) {
@@ -205,16 +253,8 @@ WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const dou
         for (int j = 0; j < n; j++)
           shift[t] -= des->mean[j] * W[(int64_t)t * n + j];
     }
-    for (int64_t i0 = 0; i0 < des->part.count; i0 += slab) {
-      int64_t rows = des->part.count - i0 < slab ? des->part.count - i0 : slab;
-      ws_design_rows(des, i0, rows, raw);
-      for (int64_t i = 0; i < rows && split; i++)
-        set[i] = ws_learn_pass_row_set(des->part.start + i0 + i);
-      ws_multi_residual_sums(rows, n, raw, des->y + i0, count, W, shift, split ? set : NULL, sets,
-                             R, rss);
-    }
-    ws_timer_add(timers, WS_TIME_COMPUTE, t0);
-    err = reduce_same(comm, rss, (int64_t)count * sets, timers);
+    RssPass rp = {des, count, split, slab, W, shift, raw, R, set};
+    err = reduce_same(des, comm, rss_rows, &rp, rss, (int64_t)count * sets, timers);
   }
   free(raw);
   free(R);
@@ -223,13 +263,32 @@ WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const dou
   return err;
 }
 
-/* Each slab's rows are sorted into the fit rows and the held-out rows, then swept. */
-static void gradient_split(const WsDesign *des, const double *w, double shift, double *rows_buf,
-                           double *ysel, double *g, double *sums) {
-  int n = des->n;
-  for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-    int64_t rows = ws_design_slab_rows(des, i0), count[2] = {0, 0};
-    double *buf[2] = {rows_buf, rows_buf + (int64_t)WS_SLAB_ROWS * n};
+/* A learn gradient pass: the weights, the shift and the scratch of the split. */
+typedef struct {
+  WsDesign *des;
+  const double *w;
+  double shift;
+  int split;
+  double *rows_buf, *ysel;
+} LearnGradientPass;
+
+/* Local rows [i0, i0 + rows): g (n per set) then sums (2 per set) added to out; with split,
+ * each slab's rows are sorted into the fit rows and the held-out rows, then swept.  A pass
+ * of wshare/pass_sum.h. */
+static void gradient_rows(void *ctx, int64_t i0, int64_t rows_in, double *out) {
+  const LearnGradientPass *lp = ctx;
+  WsDesign *des = lp->des;
+  int n = des->n, sets = lp->split ? 2 : 1;
+  double *g = out, *sums = out + (int64_t)sets * n;
+  if (!lp->split) {
+    const WsDesignWeights dense = {.W = lp->w};
+    ws_design_gradient_rows(des, &dense, 1, i0, rows_in, g, sums);
+    return;
+  }
+  double part[4] = {0.0, 0.0, 0.0, 0.0};
+  for (int64_t end = i0 + rows_in; i0 < end; i0 += WS_SLAB_ROWS) {
+    int64_t rows = end - i0 < WS_SLAB_ROWS ? end - i0 : WS_SLAB_ROWS, count[2] = {0, 0};
+    double *buf[2] = {lp->rows_buf, lp->rows_buf + (int64_t)WS_SLAB_ROWS * n};
     const double *src = buf[1];
     ws_design_rows(des, i0, rows, buf[1]);
     for (int64_t i = 0; i < rows; i++) {
@@ -237,12 +296,18 @@ static void gradient_split(const WsDesign *des, const double *w, double shift, d
       /* Held-out rows move to the front of their own buffer, fit rows into the other; no
        * held-out row is overwritten before it is read (count[1] <= i). */
       memmove(buf[s] + count[s] * n, src + i * n, (size_t)n * sizeof *src);
-      ysel[s * WS_SLAB_ROWS + count[s]++] = des->y[i0 + i];
+      lp->ysel[s * WS_SLAB_ROWS + count[s]++] = des->y[i0 + i];
     }
     for (int s = 0; s < 2; s++)
-      ws_kernels_residual_gradient_f64(count[s], n, 1, buf[s], ysel + s * WS_SLAB_ROWS, w, &shift,
-                                       g + (int64_t)s * n, sums + 2 * s);
+      ws_kernels_residual_gradient_f64(count[s], n, 1, buf[s], lp->ysel + s * WS_SLAB_ROWS, lp->w,
+                                       &lp->shift, g + (int64_t)s * n, part + 2 * s);
   }
+  /* Centring: sum_i r_i (x_i - mu) = sum_i r_i x_i - mu sum_i r_i. */
+  for (int s = 0; s < 2 && des->centred; s++)
+    for (int j = 0; j < n; j++)
+      g[s * n + j] -= des->mean[j] * part[2 * s + 1];
+  for (int i = 0; i < 4; i++)
+    sums[i] += part[i];
 }
 
 WsErr ws_learn_pass_gradient(MPI_Comm comm, WsDesign *des, const double *w, double c, int split,
@@ -255,23 +320,15 @@ WsErr ws_learn_pass_gradient(MPI_Comm comm, WsDesign *des, const double *w, doub
   WsErr err = ws_comm_agree_alloc(comm, buf && rows_buf && ysel);
   double *gs = buf, *ss = buf + (int64_t)sets * n;
   if (!err) {
-    double t0 = ws_timer_now();
+    LearnGradientPass lp = {des, w, c, split, rows_buf, ysel};
+    const WsDesignWeights dense = {.W = w};
     if (!split) {
-      const WsDesignWeights dense = {.W = w};
-      ws_design_gradient(des, &dense, &c, 1, gs, ss);
-    } else {
-      double shift = c;
-      if (des->centred)
-        for (int j = 0; j < n; j++)
-          shift -= des->mean[j] * w[j];
-      gradient_split(des, w, shift, rows_buf, ysel, gs, ss);
-      /* Centring: sum_i r_i (x_i - mu) = sum_i r_i x_i - mu sum_i r_i. */
-      for (int s = 0; s < 2 && des->centred; s++)
-        for (int j = 0; j < n; j++)
-          gs[s * n + j] -= des->mean[j] * ss[2 * s + 1];
+      ws_design_gradient_prepare(des, &dense, &c);
+    } else if (des->centred) {
+      for (int j = 0; j < n; j++)
+        lp.shift -= des->mean[j] * w[j];
     }
-    ws_timer_add(timers, WS_TIME_COMPUTE, t0);
-    err = reduce_same(comm, buf, len, timers);
+    err = reduce_same(des, comm, gradient_rows, &lp, buf, len, timers);
   }
   if (!err) {
     memcpy(g, gs, (size_t)sets * n * sizeof *g);

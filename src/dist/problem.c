@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wshare/reduce.h"
+#include "wshare/pass_sum.h"
+#include "wshare/repro_sum.h"
 #include "wshare/rng.h"
 
 /* A member costs about WS_SPARSE_COST dense entries (an indexed load of x and a separate
@@ -43,7 +44,8 @@ WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridg
   p->timers = timers;
   size_t k = (size_t)(p->k > 0 ? p->k : 1), q = (size_t)p->q;
   size_t nw = (size_t)(p->sparse ? (sh->nnz > 0 ? sh->nnz : 1) : p->nw);
-  p->buf = ws_memory_calloc(k + q + WS_CONTROL_COUNT, sizeof *p->buf);
+  p->buf = ws_memory_calloc(k, sizeof *p->buf);
+  p->reduce = ws_memory_calloc(k + q + WS_CONTROL_COUNT, sizeof *p->reduce);
   p->sums = ws_memory_calloc(2 * q, sizeof *p->sums);
   p->precond = ws_memory_calloc(k, sizeof *p->precond);
   p->norm2 = ws_memory_calloc(k, sizeof *p->norm2);
@@ -52,8 +54,8 @@ WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridg
   p->c = ws_memory_calloc(q, sizeof *p->c);
   p->rss_out = ws_memory_calloc(q, sizeof *p->rss_out);
   /* Agree before the collective centring, so a failed allocation on one rank stops all. */
-  WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->sums && p->precond && p->norm2 && p->w && p->gw &&
-                                        p->c && p->rss_out));
+  WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->reduce && p->sums && p->precond && p->norm2 &&
+                                        p->w && p->gw && p->c && p->rss_out));
   for (int t = 0; t < p->k; t++) {
     p->precond[t] = p->literal ? 1.0 : sh->scale[t];
     p->norm2[t] = p->literal ? 1.0 : ws_sharing_basis_norm2(sh, t);
@@ -70,6 +72,7 @@ WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridg
 void ws_problem_destroy(WsProblem **p) {
   if (!p || !*p) return;
   free((*p)->buf);
+  free((*p)->reduce);
   free((*p)->sums);
   free((*p)->precond);
   free((*p)->norm2);
@@ -81,50 +84,63 @@ void ws_problem_destroy(WsProblem **p) {
   *p = NULL;
 }
 
-/* Local: this rank's tied gradient (not divided by m) into buf[0..k) and each output's RSS
- * into buf[k..k + q): the raw gradient is mapped to the tied space before the reduction, so
- * the allreduce carries k values, not n q.  (The residuals' sums are needed only here, for
- * the centring: the intercept, set in closed form, has no gradient to reduce.) */
-static void local_pass(WsProblem *p, const double *u, int use_y, double *buf) {
+/* One evaluation's pass: the weights (or member weights) for u and whether it uses y. */
+typedef struct {
+  WsProblem *p;
+  WsDesignWeights wt;
+  int use_y;
+} ObjectivePass;
+
+/* Local rows [i0, i0 + rows): the tied gradient (not divided by m) added to buf[0..k) and
+ * each output's RSS to buf[k..k + q): the raw gradient is mapped to the tied space before
+ * the reduction, so the allreduce carries k values, not n q.  (The residuals' sums are
+ * needed only here, for the centring: the intercept, set in closed form, has no gradient to
+ * reduce.)  A pass of wshare/pass_sum.h. */
+static void objective_rows(void *ctx, int64_t i0, int64_t rows, double *buf) {
+  const ObjectivePass *op = ctx;
+  WsProblem *p = op->p;
   const WsSharing *sh = p->sharing;
-  int k = p->k;
-  WsDesignWeights wt = {.W = p->w};
+  int k = p->k, q = p->q;
+  memset(p->gw, 0, (size_t)(p->sparse ? sh->nnz : p->nw) * sizeof *p->gw);
+  double *sums = p->sums, *tied = p->buf;
+  memset(sums, 0, (size_t)2 * q * sizeof *sums);
+  ws_design_gradient_rows(p->design, &op->wt, op->use_y, i0, rows, p->gw, sums);
+  for (int o = 0; o < q; o++)
+    buf[k + o] += sums[o];
   if (p->sparse) {
+    memset(tied, 0, (size_t)k * sizeof *tied);
     for (int e = 0; e < sh->nnz; e++)
-      p->w[e] = u[sh->member_tied[e]];
-    memset(p->gw, 0, (size_t)sh->nnz * sizeof *p->gw);
-    wt = (WsDesignWeights){NULL, sh->member_start, sh->member_input, p->w};
-  } else {
-    ws_problem_expand(p, u, p->w);
-    memset(p->gw, 0, (size_t)p->nw * sizeof *p->gw);
-  }
-  double *sums = p->sums;
-  memset(sums, 0, (size_t)2 * p->q * sizeof *sums);
-  /* The Hessian's direction has no intercept component: it is not a parameter. */
-  ws_design_gradient(p->design, &wt, use_y ? p->c : NULL, use_y, p->gw, sums);
-  memcpy(buf + k, sums, (size_t)p->q * sizeof *buf);
-  if (p->sparse) {
-    memset(buf, 0, (size_t)k * sizeof *buf);
-    for (int e = 0; e < sh->nnz; e++)
-      buf[sh->member_tied[e]] += p->gw[e];
+      tied[sh->member_tied[e]] += p->gw[e];
   } else if (p->literal) {
-    memcpy(buf, p->gw, (size_t)k * sizeof *buf);
+    memcpy(tied, p->gw, (size_t)k * sizeof *tied);
   } else {
-    ws_sharing_reduce(sh, p->gw, buf);
+    ws_sharing_reduce(sh, p->gw, tied);
   }
+  for (int t = 0; t < k; t++)
+    buf[t] += tied[t];
 }
 
 /* The one pass + one allreduce behind both the gradient and the Hessian product. */
 static WsErr objective_pass(WsProblem *p, const double *u, int use_y, const double *control_in,
                             double *out, WsEval *ev) {
   int k = p->k, q = p->q;
-  double *buf = p->buf;
-  double t0 = ws_timer_now();
-  local_pass(p, u, use_y, buf);
-  ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
+  const WsSharing *sh = p->sharing;
+  double *buf = p->reduce;
+  ObjectivePass op = {p, {.W = p->w}, use_y};
+  if (p->sparse) {
+    for (int e = 0; e < sh->nnz; e++)
+      p->w[e] = u[sh->member_tied[e]];
+    op.wt = (WsDesignWeights){NULL, sh->member_start, sh->member_input, p->w};
+  } else {
+    ws_problem_expand(p, u, p->w);
+  }
+  /* The Hessian's direction has no intercept component: it is not a parameter. */
+  ws_design_gradient_prepare(p->design, &op.wt, use_y ? p->c : NULL);
+  memset(buf, 0, (size_t)(k + q) * sizeof *buf);
   for (int f = 0; f < WS_CONTROL_COUNT; f++)
     buf[k + q + f] = control_in ? control_in[f] : 0.0;
-  WS_CALL(ws_reduce_sum(p->comm, buf, k + q + WS_CONTROL_COUNT, p->timers));
+  WS_CALL(ws_pass_sum_run(p->design, p->comm, objective_rows, &op, k + q + WS_CONTROL_COUNT, buf,
+                          WS_TIME_COMPUTE, p->timers));
   double m = (double)p->design->part.rows;
   for (int t = 0; t < k; t++)
     out[t] = buf[t] / m + p->ridge * p->norm2[t] * u[t];
@@ -150,7 +166,9 @@ WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in
 }
 
 int64_t ws_problem_allreduce_bytes(const WsProblem *p) {
-  return (int64_t)(p->k + p->q + WS_CONTROL_COUNT) * (int64_t)sizeof(double);
+  /* Reproducible passes reduce binned accumulators instead of doubles. */
+  int64_t each = p->design->reproducible ? (int64_t)sizeof(WsReproSum) : (int64_t)sizeof(double);
+  return (int64_t)(p->k + p->q + WS_CONTROL_COUNT) * each;
 }
 
 void ws_problem_merge(WsProblem *p, double *u) {
@@ -226,24 +244,33 @@ void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *
   }
 }
 
-/* Local: the tied Hessian's diagonal without the ridge (not divided by m), diag (k).  Per-output
- * ties from one output's tied rows (the same for every output); ties across outputs from the
- * member lists, summing each row's tied entries output by output (z, k, is zero on entry and
- * on return). */
-static void tied_diagonal(WsProblem *p, double *diag, double *z) {
+/* The tied Hessian's diagonal pass: z is scratch (k, or a slab of one output's tied rows). */
+typedef struct {
+  WsProblem *p;
+  double *z;
+} DiagonalPass;
+
+/* Local rows [i0, i0 + rows): the tied Hessian's diagonal without the ridge (not divided by
+ * m) added to diag (k).  Per-output ties from one output's tied rows (the same for every
+ * output); ties across outputs from the member lists, summing each row's tied entries output
+ * by output (z, k, is zero on entry and on return).  A pass of wshare/pass_sum.h. */
+static void tied_diagonal(void *ctx, int64_t i0, int64_t rows, double *diag) {
+  const DiagonalPass *dp = ctx;
+  WsProblem *p = dp->p;
+  double *z = dp->z;
   const WsSharing *sh = p->sharing;
   WsDesign *des = p->design;
   int n = des->n, q = p->q, k1 = sh->k1;
-  for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
-    int64_t rows = ws_design_slab_rows(des, i0);
+  for (int64_t s0 = i0; s0 < i0 + rows; s0 += WS_SLAB_ROWS) {
+    int64_t slab = i0 + rows - s0 < WS_SLAB_ROWS ? i0 + rows - s0 : WS_SLAB_ROWS;
     if (sh->per_output) {
-      ws_problem_tied_rows(p, i0, rows, des->slab, z);
-      for (int64_t i = 0; i < rows * k1; i++)
+      ws_problem_tied_rows(p, s0, slab, des->slab, z);
+      for (int64_t i = 0; i < slab * k1; i++)
         diag[(i % k1) * q] += z[i] * z[i];
       continue;
     }
-    ws_design_rows(des, i0, rows, des->slab);
-    for (int64_t i = 0; i < rows; i++) {
+    ws_design_rows(des, s0, slab, des->slab);
+    for (int64_t i = 0; i < slab; i++) {
       const double *x = des->slab + i * n;
       for (int o = 0; o < q; o++) {
         const int *start = sh->member_start, *in = sh->member_input, *tied = sh->member_tied;
@@ -256,11 +283,6 @@ static void tied_diagonal(WsProblem *p, double *diag, double *z) {
       }
     }
   }
-  /* Per-output ties: every output's copy of a tied column has the same diagonal. */
-  if (sh->per_output)
-    for (int t1 = 0; t1 < k1; t1++)
-      for (int o = 1; o < q; o++)
-        diag[t1 * q + o] = diag[t1 * q];
 }
 
 WsErr ws_problem_standardize(WsProblem *p) {
@@ -277,10 +299,12 @@ WsErr ws_problem_standardize(WsProblem *p) {
     free(z);
     return WS_ERR_RUNTIME;
   }
-  double t0 = ws_timer_now();
-  tied_diagonal(p, diag, z);
-  ws_timer_add(p->timers, WS_TIME_SETUP, t0);
-  WsErr err = ws_reduce_sum(p->comm, diag, k, p->timers);
+  DiagonalPass dp = {p, z};
+  WsErr err = ws_pass_sum_run(des, p->comm, tied_diagonal, &dp, k, diag, WS_TIME_SETUP, p->timers);
+  /* Per-output ties: every output's copy of a tied column has the same diagonal. */
+  for (int t1 = 0; t1 < sh->k1 && sh->per_output && !err; t1++)
+    for (int o = 1; o < p->q; o++)
+      diag[t1 * p->q + o] = diag[t1 * p->q];
   double m = (double)des->part.rows;
   for (int t = 0; t < k && !err; t++) {
     double h = diag[t] / m + p->ridge * p->norm2[t];

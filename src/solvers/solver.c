@@ -33,6 +33,10 @@ WsErr ws_solver_create(const char *name, WsProblem *prob, const WsSolverOptions 
                                ? ws_solver_auto_choose(prob, reason, sizeof reason)
                                : find_ops(name);
   WS_CHECK(ops, WS_ERR_INPUT, "unknown solver '%s'", name);
+  /* QR's Householder reductions run over ScaLAPACK's row blocks, i.e. the ranks. */
+  WS_CHECK(ops != &ws_solver_qr_ops || !prob->design->reproducible, WS_ERR_INPUT,
+           "--solver qr cannot give results independent of the number of ranks; with "
+           "--reproducible use --solver cholesky, cg, agd or gd");
   return ws_solver_create_ops(ops, name, reason, prob, opt, out);
 }
 

@@ -32,12 +32,19 @@ const WsSolverOps *ws_solver_auto_choose(const WsProblem *p, char *why, size_t s
   double pass = p->sparse ? (double)sh->nnz : n * q;
   double iterative = AUTO_CG_PASSES * 2.0 * m * pass / ranks;
   if (direct <= iterative && k <= AUTO_DIRECT_MAX_K) {
-    snprintf(why, size, "%.0f tied columns: Gram solve ~%.2g flops/rank vs cg ~%.2g", k, direct,
-             iterative);
-    return &ws_solver_auto_direct_ops;
+    /* qr's result depends on the number of ranks, so a reproducible run keeps to cholesky
+     * (refined when ill-conditioned) rather than switching. */
+    int repro = p->design->reproducible;
+    snprintf(why, size, "%.0f tied columns: Gram solve ~%.2g flops/rank vs cg ~%.2g%s", k, direct,
+             iterative,
+             repro ? "; --reproducible: cholesky without the switch to qr, which is not "
+                     "reproducible"
+                   : "");
+    return repro ? &ws_solver_cholesky_ops : &ws_solver_auto_direct_ops;
   }
-  snprintf(why, size, "%.0f tied columns: cg ~%.2g flops/rank beats a direct solve ~%.2g", k,
-           iterative, direct);
+  snprintf(why, size, "%.0f tied columns: cg ~%.2g flops/rank beats a direct solve ~%.2g%s", k,
+           iterative, direct,
+           p->design->reproducible ? "; --reproducible: cg is reproducible" : "");
   return &ws_solver_cg_ops;
 }
 

@@ -124,7 +124,9 @@ WsErr ws_solver_cholesky_fit(const WsDirectCtx *c, int is_auto, WsFit *fit, char
   double anorm = LAPACKE_dlansy(LAPACK_COL_MAJOR, '1', 'U', k, g.G, k);
   double rcond_min = is_auto ? AUTO_RCOND_MIN : k * DBL_EPSILON, rcond = 0.0;
   int info = 0;
-  if (k <= LAPACK_MAX_K)
+  /* The grid's factorization depends on the number of ranks; reproducible runs factor the
+   * replicated matrix on every rank whatever its size. */
+  if (k <= LAPACK_MAX_K || des->reproducible)
     factor_local(k, nrhs, g.G, anorm, rcond_min, g.zy, &info, &rcond, g.udiag);
   else
     err = ws_grid_cholesky(c->comm, k, nrhs, GRID_NB, g.G, anorm, rcond_min, g.zy, &info, &rcond,

@@ -14,5 +14,10 @@ typedef struct {
 } WsPartition;
 
 WsPartition ws_partition_rows(int64_t rows, int rank, int size);
+/* The same with blocks rounded up to a multiple of granule rows (granule >= 1), so that
+ * every block starts on a granule boundary: ceil(ceil(m / granule) / P) granules per rank.
+ * The reproducible passes cut rows into fixed global chunks of that size, and a chunk must
+ * lie on one rank (README "Reproducibility"). */
+WsPartition ws_partition_rows_aligned(int64_t rows, int rank, int size, int64_t granule);
 
 #endif

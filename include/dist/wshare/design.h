@@ -32,6 +32,9 @@ typedef struct {
   /* Scratch (so the passes below take a non-const handle): expanded rows, each output's shift
    * and a pass's local sums. */
   double *slab, *shift, *pass_sums;
+  /* Reproducible passes (--reproducible): the partition is aligned to fixed chunks of rows
+   * and every pass sums chunk by chunk, order-independently (wshare/pass_sum.h). */
+  int reproducible;
   char x_name[WS_NAME_MAX]; /* the dataset of X, for messages */
   WsFeatures *features;     /* the model columns' terms, basis and map (README "Models") */
 } WsDesign;
@@ -47,6 +50,7 @@ typedef struct {
   const double *map_lo, *map_hi;
   int map_cols;
   WsLayout x_layout; /* X stored m x n (rows) or n x m (columns) */
+  int reproducible;  /* results identical on any number of ranks (wshare/pass_sum.h) */
 } WsDesignSource;
 
 /* The weights of a pass over the rows: dense W (n x q, row-major), or member lists, the
@@ -74,6 +78,12 @@ WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers);
  * Not divided by m.  One sweep over the rows serves all outputs. */
 void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *c, int use_y,
                         double *g, double *sums);
+/* The same pass in two steps, for passes cut into chunks: prepare sets each output's shift
+ * for the weights (once per pass); rows then adds the sums of local rows [i0, i0 + rows),
+ * centring included, to g and sums (2 q). */
+void ws_design_gradient_prepare(WsDesign *des, const WsDesignWeights *wt, const double *c);
+void ws_design_gradient_rows(WsDesign *des, const WsDesignWeights *wt, int use_y, int64_t i0,
+                             int64_t rows, double *g, double *sums);
 /* Local row i of X as stored in memory (n_raw values of dtype). */
 static inline const void *ws_design_raw_row(const WsDesign *des, int64_t i) {
   return ws_rowread_row(des->x_rows, i, NULL);

@@ -13,6 +13,7 @@ typedef struct {
   double ridge;
   int intercept;
   int standardize;
+  int reproducible; /* --reproducible: a restart keeps the summation mode */
   const char *solver;
 } WsProblemOptions;
 

@@ -37,7 +37,8 @@ typedef struct {
   double *norm2;   /* diagonal of S^T S (k); 1 when literal */
   double *w, *gw;  /* scratch: the weights S u and the raw gradient (nw each; nnz if sparse) */
   double *rss_out; /* q: each output's RSS at the last gradient evaluation */
-  double *buf;     /* reduction buffer: k + q + WS_CONTROL_COUNT */
+  double *buf;     /* scratch: one chunk's tied gradient (k) */
+  double *reduce;  /* reduction buffer: k + q + WS_CONTROL_COUNT */
   double *sums;    /* scratch: a pass's local sums of r^2 and r per output (2 q) */
   WsTimers *timers;
 } WsProblem;
