@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "help.h"
+#include "report.h"
 #include "wshare/conv.h"
 #include "wshare/dataset.h"
 #include "wshare/h5small.h"
@@ -36,6 +37,7 @@ static const WsOptionSpec gen_specs[] = {
     {"channels", "C", NULL, "conv: input channels (n = C x height x cols inputs) [default: 1]"},
     {"filters", "F", NULL, "conv: filters [default: 1]"},
     {"height", "H", NULL, "conv2d: image height [default: --cols]"},
+    {"quiet", NULL, NULL, "print errors only (no progress or summary line)"},
 };
 
 typedef struct {
@@ -160,10 +162,12 @@ static hid_t create_dataset(const WsH5File *f, const char *name, hid_t type, int
 
 /* Rows of X and y for this rank, in the storage type. */
 static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double *w_true, void *X,
-                       void *y) {
+                       void *y, WsProgress *progress) {
   int64_t n = g->cols;
+  ws_progress_begin(progress, "generate");
   for (int64_t i = 0; i < part->count; i++) {
     uint64_t row = (uint64_t)(part->start + i);
+    if (i % 1024 == 0) ws_progress_update(progress, (double)i / (double)part->count, NULL);
     double dot = 0.0;
     for (int64_t j = 0; j < n; j++) {
       double x = ws_rng_normal((uint64_t)g->seed, STREAM_X, row * (uint64_t)n + (uint64_t)j);
@@ -181,6 +185,7 @@ static WsErr fill_rows(const GenParams *g, const WsPartition *part, const double
     else
       ((double *)y)[i] = v;
   }
+  ws_progress_done(progress);
   return WS_OK;
 }
 
@@ -209,7 +214,7 @@ static WsErr write_attributes(const WsH5File *f, const GenParams *g) {
   return WS_OK;
 }
 
-static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
+static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path, WsProgress *progress) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -228,7 +233,7 @@ static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
   void *X = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * (size_t)n * elem);
   void *y = ws_memory_alloc((size_t)(part.count > 0 ? part.count : 1) * elem);
   WS_CALL(ws_comm_agree(comm, X && y ? WS_OK : WS_ERR_RUNTIME));
-  fill_rows(g, &part, w_true, X, y);
+  fill_rows(g, &part, w_true, X, y, progress);
 
   WsH5File *f = NULL;
   WS_CALL(ws_h5file_create(path, comm, &f));
@@ -386,10 +391,17 @@ WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
     err = parse(o, &g);
     double t0 = MPI_Wtime();
     const char *out = ws_options_str(o, "out");
+    int quiet = ws_options_flag(o, "quiet");
+    WsProgress *progress = NULL;
+    if (!err) err = ws_comm_agree_alloc(comm, ws_report_progress(comm, quiet, &progress) == WS_OK);
     if (!err)
-      err = g.pattern == PATTERN_RANDOM ? generate(comm, &g, out) : generate_conv(comm, &g, out);
+      err = g.pattern == PATTERN_RANDOM ? generate(comm, &g, out, progress)
+                                        : generate_conv(comm, &g, out);
+    ws_progress_destroy(&progress);
     const WsConv *cv = &g.conv;
-    if (!err && rank == 0 && g.pattern == PATTERN_RANDOM)
+    if (quiet) {
+      /* Nothing more to say. */
+    } else if (!err && rank == 0 && g.pattern == PATTERN_RANDOM)
       printf("wshare gen: wrote %s (%lld x %lld %s, %lld groups) in %.2f s\n", out,
              (long long)g.rows, (long long)g.cols, g.f32 ? "f32" : "f64", (long long)g.groups,
              MPI_Wtime() - t0);

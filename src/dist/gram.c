@@ -34,6 +34,7 @@ static void accumulate_tied(const WsProblem *p, int64_t slab, double *raw, doubl
     ws_problem_tied_rows(p, i0, rows, raw, tied);
     centred_targets(des, i0, rows, yc);
     ws_kernels_gram_accumulate(rows, p->sharing->k1, p->q, tied, yc, G, ZY);
+    ws_progress_update(des->progress, (double)(i0 + rows) / (double)des->part.count, NULL);
   }
 }
 
@@ -54,6 +55,7 @@ static void accumulate_raw(const WsProblem *p, int64_t slab, double *raw, double
     centred_targets(des, i0, rows, yc);
     ws_kernels_gram_accumulate(rows, n, 1, raw, NULL, XtX, NULL);
     ws_kernels_members_accumulate(rows, n, p->q, raw, yc, sh->member_start, sh->member_input, gm);
+    ws_progress_update(des->progress, (double)(i0 + rows) / (double)des->part.count, NULL);
   }
 }
 
@@ -104,7 +106,9 @@ static WsErr gram_tied(WsProblem *p, double *G, double *ZY) {
     memset(G, 0, (size_t)k * k * sizeof *G);
     memset(ZY, 0, (size_t)k * q * sizeof *ZY);
     double t0 = ws_timer_now();
+    ws_progress_begin(des->progress, "Gram pass");
     accumulate_tied(p, slab, raw, tied, yc, G, ZY);
+    ws_progress_done(des->progress);
     ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
     err = reduce_symmetric(p, k, G);
   }
@@ -127,7 +131,9 @@ static WsErr gram_members(WsProblem *p, double *G, double *ZY) {
   WsErr err = ws_comm_agree_alloc(p->comm, raw && yc && XtX && gm);
   if (!err) {
     double t0 = ws_timer_now();
+    ws_progress_begin(des->progress, "Gram pass");
     accumulate_raw(p, slab, raw, yc, XtX, gm);
+    ws_progress_done(des->progress);
     memset(ZY, 0, (size_t)k * sizeof *ZY);
     for (int e = 0; e < sh->nnz; e++)
       ZY[sh->member_tied[e]] += gm[e];

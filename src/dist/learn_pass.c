@@ -77,6 +77,7 @@ static void gram_local(const WsDesign *des, const int *map, int64_t slab, int on
   int direct = identity && !des->centred && !ones && !split && !g->diag_only;
   for (int64_t i0 = 0, rows = 0; i0 < des->part.count; i0 += rows) {
     int64_t count[2] = {0, 0}, avail = 0;
+    ws_progress_update(des->progress, (double)i0 / (double)des->part.count, NULL);
     rows = des->part.count - i0 < slab ? des->part.count - i0 : slab;
     /* The stored rows where they are, a slab within one run of X (wshare/rowread.h). */
     const double *x = identity ? ws_rowread_row(des->x_rows, i0, &avail) : NULL;
@@ -164,7 +165,9 @@ WsErr ws_learn_pass_gram(MPI_Comm comm, const WsDesign *des, const int *map, int
                                             g->G && g->b && buf);
   if (!err) {
     double t0 = ws_timer_now();
+    ws_progress_begin(des->progress, "Gram pass");
     gram_local(des, map, slab, ones, split, &w, g);
+    ws_progress_done(des->progress);
     gram_pack(g, buf, 0);
     ws_timer_add(timers, WS_TIME_COMPUTE, t0);
     err = reduce_same(comm, buf, packed, timers);
@@ -205,6 +208,7 @@ WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const dou
         for (int j = 0; j < n; j++)
           shift[t] -= des->mean[j] * W[(int64_t)t * n + j];
     }
+    ws_progress_begin(des->progress, "scoring pass");
     for (int64_t i0 = 0; i0 < des->part.count; i0 += slab) {
       int64_t rows = des->part.count - i0 < slab ? des->part.count - i0 : slab;
       ws_design_rows(des, i0, rows, raw);
@@ -212,7 +216,9 @@ WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const dou
         set[i] = ws_learn_pass_row_set(des->part.start + i0 + i);
       ws_multi_residual_sums(rows, n, raw, des->y + i0, count, W, shift, split ? set : NULL, sets,
                              R, rss);
+      ws_progress_update(des->progress, (double)(i0 + rows) / (double)des->part.count, NULL);
     }
+    ws_progress_done(des->progress);
     ws_timer_add(timers, WS_TIME_COMPUTE, t0);
     err = reduce_same(comm, rss, (int64_t)count * sets, timers);
   }
