@@ -62,6 +62,7 @@ void ws_report_iteration(WsReporter *r, int64_t iteration, double loss, double g
               (long long)iteration, loss, grad_norm, tol, seconds);
     return;
   }
+  if (!r->progress) return;
   char detail[160];
   int n = snprintf(detail, sizeof detail, "iter %lld  loss %.6e", (long long)iteration, loss);
   /* Learned sharing's stages have no gradient to show. */
