@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "help.h"
+#include "report.h"
 #include "wshare/conv.h"
 #include "wshare/dataset.h"
 #include "wshare/footprint.h"
@@ -39,6 +40,7 @@ static const WsOptionSpec gen_specs[] = {
     {"channels", "C", NULL, "conv: input channels (n = C x height x cols inputs) [default: 1]"},
     {"filters", "F", NULL, "conv: filters [default: 1]"},
     {"height", "H", NULL, "conv2d: image height [default: --cols]"},
+    {"quiet", NULL, NULL, "print errors only (no progress or summary line)"},
 };
 
 typedef struct {
@@ -167,10 +169,12 @@ static WsErr create_dataset(const WsH5File *f, const char *what, const char *nam
 
 /* Rows of X and y for this rank, in the storage type. */
 static void fill_rows(const GenParams *g, const WsPartition *part, const double *w_true, void *X,
-                      void *y) {
+                      void *y, WsProgress *progress) {
   int64_t n = g->cols;
+  ws_progress_begin(progress, "generate");
   for (int64_t i = 0; i < part->count; i++) {
     uint64_t row = (uint64_t)(part->start + i);
+    if (i % 1024 == 0) ws_progress_update(progress, (double)i / (double)part->count, NULL);
     double dot = 0.0;
     for (int64_t j = 0; j < n; j++) {
       double x = ws_rng_normal((uint64_t)g->seed, STREAM_X, row * (uint64_t)n + (uint64_t)j);
@@ -188,6 +192,7 @@ static void fill_rows(const GenParams *g, const WsPartition *part, const double 
     else
       ((double *)y)[i] = v;
   }
+  ws_progress_done(progress);
 }
 
 static WsErr write_attributes(const WsH5File *f, const GenParams *g) {
@@ -283,7 +288,7 @@ static WsErr check_output(MPI_Comm comm, const GenParams *g, const char *path, i
   return ws_memcheck_check(&needs, &budget, context, comm);
 }
 
-static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
+static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path, WsProgress *progress) {
   int rank, size;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
@@ -303,7 +308,7 @@ static WsErr generate(MPI_Comm comm, const GenParams *g, const char *path) {
       w_true[j] = ws_rng_normal((uint64_t)g->seed, STREAM_W, (uint64_t)j);
   }
   if (!err) {
-    fill_rows(g, &part, w_true, X, y);
+    fill_rows(g, &part, w_true, X, y, progress);
     hid_t type = g->f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
     hid_t mem = g->f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
     /* The small vectors are the same on every rank: written as one "row" from rank 0. */
@@ -462,10 +467,17 @@ WsErr ws_cmd_gen(MPI_Comm comm, int argc, char **argv) {
     err = parse(o, &g);
     double t0 = MPI_Wtime();
     const char *out = ws_options_str(o, "out");
+    int quiet = ws_options_flag(o, "quiet");
+    WsProgress *progress = NULL;
+    if (!err) err = ws_comm_agree_alloc(comm, ws_report_progress(comm, quiet, &progress) == WS_OK);
     if (!err)
-      err = g.pattern == PATTERN_RANDOM ? generate(comm, &g, out) : generate_conv(comm, &g, out);
+      err = g.pattern == PATTERN_RANDOM ? generate(comm, &g, out, progress)
+                                        : generate_conv(comm, &g, out);
+    ws_progress_destroy(&progress);
     const WsConv *cv = &g.conv;
-    if (!err && rank == 0 && g.pattern == PATTERN_RANDOM)
+    if (quiet) {
+      /* Nothing more to say. */
+    } else if (!err && rank == 0 && g.pattern == PATTERN_RANDOM)
       printf("wshare gen: wrote %s (%lld x %lld %s, %lld groups) in %.2f s\n", out,
              (long long)g.rows, (long long)g.cols, g.f32 ? "f32" : "f64", (long long)g.groups,
              MPI_Wtime() - t0);

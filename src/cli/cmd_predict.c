@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "help.h"
+#include "report.h"
 #include "wshare/design.h"
 #include "wshare/footprint.h"
 #include "wshare/h5small.h"
@@ -66,7 +67,9 @@ static WsErr write_predictions(const char *path, const WsDesign *des, int q, con
 static void predict_rows(WsDesign *des, const WsResultFile *model, int have_y, double *pred,
                          double *rss) {
   int n = des->n, q = (int)model->outputs;
+  ws_progress_begin(des->progress, "predict");
   for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
+    ws_progress_update(des->progress, (double)i0 / (double)des->part.count, NULL);
     int64_t rows = ws_design_slab_rows(des, i0);
     ws_design_rows(des, i0, rows, des->slab);
     for (int64_t i = 0; i < rows; i++) {
@@ -84,6 +87,7 @@ static void predict_rows(WsDesign *des, const WsResultFile *model, int have_y, d
       }
     }
   }
+  ws_progress_done(des->progress);
 }
 
 /* Before any row is read (README "Errors and exit codes", the memory rule). */
@@ -109,7 +113,7 @@ static WsErr check_memory(const WsH5File *data, const char *x_name, WsLayout lay
   return ws_memcheck_check(&needs, &budget, context, comm);
 }
 
-static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
+static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank, WsProgress *progress) {
   WS_CALL(ws_options_require(o, "model"));
   WS_CALL(ws_options_require(o, "data"));
   WS_CALL(ws_options_require(o, "out"));
@@ -132,7 +136,8 @@ static WsErr predict(const WsOptions *o, MPI_Comm comm, int rank) {
   WsDesignSource src = {.x_name = ws_options_str(o, "X"),
                         .y_name = y_name,
                         .degree = 1,
-                        .x_layout = (WsLayout)layout};
+                        .x_layout = (WsLayout)layout,
+                        .progress = progress};
   if (!err) {
     src.degree = model->poly_degree;
     src.terms = model->poly_terms;
@@ -199,7 +204,11 @@ WsErr ws_cmd_predict(MPI_Comm comm, int argc, char **argv) {
   if (o->help) {
     if (rank == 0) ws_help_print(stdout, c);
   } else {
-    err = predict(o, comm, rank);
+    WsProgress *progress = NULL;
+    err = ws_comm_agree_alloc(
+        comm, ws_report_progress(comm, ws_options_flag(o, "quiet"), &progress) == WS_OK);
+    if (!err) err = predict(o, comm, rank, progress);
+    ws_progress_destroy(&progress);
   }
   ws_options_destroy(&o);
   return err;

@@ -334,7 +334,8 @@ static WsErr setup(SolveRun *r) {
                         .terms = (WsFeaturesTerms)c->terms,
                         .basis = (WsFeaturesBasis)c->basis,
                         .x_layout = (WsLayout)c->x_layout,
-                        .reproducible = c->reproducible};
+                        .reproducible = c->reproducible,
+                        .progress = r->rep.progress};
   WS_CALL(ws_design_read(r->data, &src, &r->timers, &r->des));
   t0 = ws_timer_now();
   WS_CALL(read_sharing(r));
@@ -535,8 +536,10 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
     r.cfg.config = ws_options_effective(o);
     err = ws_comm_agree_alloc(comm, r.cfg.config != NULL);
   }
+  if (!err)
+    err = ws_comm_agree_alloc(comm, ws_report_init(&r.rep, comm, ws_options_flag(o, "quiet"),
+                                                   ws_options_flag(o, "monitor")) == WS_OK);
   if (!err) {
-    ws_report_init(&r.rep, comm, ws_options_flag(o, "quiet"), ws_options_flag(o, "monitor"));
     ws_comm_warn_silence(ws_options_flag(o, "quiet"));
     ws_report(&r.rep, "wshare %s\n%s", WSHARE_VERSION, r.cfg.config);
     ws_signals_install();
@@ -549,6 +552,7 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
                   (long long)ws_problem_allreduce_bytes(r.prob));
     }
   }
+  ws_report_finish(&r.rep);
   ws_solution_destroy(&r.sol);
   ws_solver_destroy(&r.solver);
   ws_problem_destroy(&r.prob);

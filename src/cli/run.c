@@ -1,5 +1,6 @@
 #include "run.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,19 +95,44 @@ static WsErr append_history(Run *r, double loss, double grad_norm, double second
   return grows ? ws_comm_agree(r->comm, err) : err;
 }
 
+/* Where this run started: its first iteration and the |A grad| it saw (the progress
+ * estimate counts from there, so a resumed run's rate is its own). */
+typedef struct {
+  int64_t it0;
+  double g0;
+} Start;
+
+/* The fraction of this run done: the solver's own when it knows it (learned sharing),
+ * otherwise the furthest of the iteration limit, the time limit and the gradient's way down
+ * to its target on a log scale (linear convergence makes that linear in time). */
+static double run_fraction(const Run *r, const Start *st, const WsStepInfo *info, int64_t it) {
+  if (info->fraction > 0.0) return info->fraction;
+  const WsRunSettings *rs = r->rs;
+  double f = 0.0;
+  if (rs->max_iter > st->it0) f = (double)(it - st->it0) / (double)(rs->max_iter - st->it0);
+  if (rs->max_time > 0.0) f = fmax(f, (ws_timer_now() - r->t_start) / rs->max_time);
+  double tol = ws_solver_tolerance(r->solver), g = info->grad_norm;
+  if (isfinite(st->g0) && isfinite(g) && tol > 0.0 && st->g0 > tol && g > 0.0)
+    f = fmax(f, log(st->g0 / g) / log(st->g0 / tol));
+  return f;
+}
+
 static WsErr iterate(Run *r, WsRunOutcome *out) {
   const WsRunSettings *rs = r->rs;
   double last_ckpt = ws_timer_now();
+  Start st = {ws_solver_iterations(r->solver), NAN};
   for (;;) {
     double control[WS_CONTROL_COUNT];
     control_values(r, last_ckpt, control);
     WsStepInfo info;
+    memset(&info, 0, sizeof info);
     WS_CALL(ws_solver_iterate(r->solver, control, &info));
     int64_t it = ws_solver_iterations(r->solver);
     double seconds = run_seconds(r);
+    if (isnan(st.g0)) st.g0 = info.grad_norm;
     WS_CALL(append_history(r, info.loss, info.grad_norm, seconds));
     ws_report_iteration(r->rep, it, info.loss, info.grad_norm, ws_solver_tolerance(r->solver),
-                        seconds);
+                        seconds, run_fraction(r, &st, &info, it));
     if (info.diverged) {
       char advice[256];
       ws_solver_divergence_advice(r->solver, advice, sizeof advice);
@@ -159,7 +185,10 @@ WsErr ws_run_iterative(WsSolver *s, const double *w0, const WsRunSettings *rs, W
   char settings[256];
   ws_solver_describe(s, settings, sizeof settings);
   ws_report(rep, "solver: %s, max-iter %lld\n", settings, (long long)rs->max_iter);
-  WS_CALL(iterate(&r, out));
+  ws_progress_begin(rep->progress, ws_solver_name(s));
+  WsErr err = iterate(&r, out);
+  ws_progress_done(rep->progress);
+  WS_CALL(err);
   out->elapsed_before = r.elapsed_before;
   return WS_OK;
 }

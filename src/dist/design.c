@@ -39,6 +39,27 @@ static WsErr check_shapes(const WsH5File *f, const WsDesignSource *src, WsRowInf
   return WS_OK;
 }
 
+/* Rows checked at once: small enough for the progress of a mapped X, whose pages are read
+ * by this check. */
+enum { CHECK_ROWS = 1 << 14 };
+
+/* Local: the first row of a run holding a non-finite value (its row in the run), or -1;
+ * reports the rows checked so far, done of them before this run, to the design's progress. */
+static int64_t first_nonfinite(const WsDesign *des, const WsRowBlock *rows, const WsRowRun *run,
+                               int64_t done) {
+  size_t elem = rows->dtype == WS_DTYPE_F32 ? sizeof(float) : sizeof(double);
+  double total = des->part.count > 0 ? (double)des->part.count : 1.0;
+  for (int64_t i0 = 0; i0 < run->count; i0 += CHECK_ROWS) {
+    int64_t count = run->count - i0 < CHECK_ROWS ? run->count - i0 : CHECK_ROWS, first;
+    const char *data = (const char *)run->data + (size_t)i0 * (size_t)rows->cols * elem;
+    if (ws_kernels_count_nonfinite(count * rows->cols, data, rows->dtype == WS_DTYPE_F32, &first) >
+        0)
+      return i0 + first / rows->cols;
+    ws_progress_update(des->progress, (double)(done + i0 + count) / total, NULL);
+  }
+  return -1;
+}
+
 /* Collective: the smallest global row holding a non-finite value, reported with its name.
  * rows is NULL for the targets (q values per row in des->y). */
 static WsErr check_finite(const WsDesign *des, const char *path, const char *name,
@@ -47,11 +68,12 @@ static WsErr check_finite(const WsDesign *des, const char *path, const char *nam
   long long bad_row = LLONG_MAX;
   if (!rows && ws_kernels_count_nonfinite(des->part.count * des->q, des->y, 0, &first) > 0)
     bad_row = (long long)(des->part.start + first / des->q);
+  int64_t done = 0;
   for (int r = 0; rows && r < rows->n_runs && bad_row == LLONG_MAX; r++) {
     const WsRowRun *run = &rows->runs[r];
-    if (ws_kernels_count_nonfinite(run->count * rows->cols, run->data, rows->dtype == WS_DTYPE_F32,
-                                   &first) > 0)
-      bad_row = (long long)(des->part.start + run->first + first / rows->cols);
+    int64_t row = first_nonfinite(des, rows, run, done);
+    if (row >= 0) bad_row = (long long)(des->part.start + run->first + row);
+    done += run->count;
   }
   long long global;
   WS_MPI(MPI_Allreduce(&bad_row, &global, 1, MPI_LONG_LONG, MPI_MIN, comm));
@@ -126,9 +148,21 @@ WsErr ws_design_read(const WsH5File *f, const WsDesignSource *src, WsTimers *tim
   des->slab = ws_memory_calloc((size_t)WS_SLAB_ROWS * des->n, sizeof *des->slab);
   WS_CALL(ws_comm_agree_alloc(comm, des->y && des->y_sum && des->y_sumsq && des->shift &&
                                         des->pass_sums && des->slab));
-  WS_CALL(ws_rowread_block(f, src->x_name, src->x_layout, &des->part, des->dtype, &des->x_rows));
+  /* Progress of reading X: a read takes the time and the check is a pass over memory; a
+   * mapped X is read by the check's page faults. */
+  des->progress = src->progress;
+  ws_progress_begin(des->progress, "read X");
+  ws_progress_range(des->progress, 0.0, 0.9);
+  WsErr err = ws_rowread_block(f, src->x_name, src->x_layout, &des->part, des->dtype, des->progress,
+                               &des->x_rows);
   ws_timer_add(timers, WS_TIME_READ, t0);
-  WS_CALL(check_finite(des, f->path, src->x_name, des->x_rows, comm));
+  if (!err) {
+    int mapped = strcmp(des->x_rows->method, "mapped") == 0;
+    ws_progress_range(des->progress, mapped ? 0.0 : 0.9, 1.0);
+    err = check_finite(des, f->path, src->x_name, des->x_rows, comm);
+  }
+  ws_progress_done(des->progress);
+  WS_CALL(err);
   WS_CALL(ws_design_features_create(des, src, f->path, comm, &des->features));
   return src->y_name ? read_targets(f, src->y_name, y_layout, des, timers) : WS_OK;
 }

@@ -62,6 +62,8 @@ static void accumulate_tied(void *ctx, int64_t i0, int64_t rows, double *out) {
     ws_problem_tied_rows(p, s0, slab, g->raw, g->tied);
     centred_targets(p->design, s0, slab, g->yc);
     ws_kernels_gram_accumulate(slab, k, q, g->tied, g->yc, g->G, out + packed);
+    ws_progress_update(p->design->progress, (double)(s0 + slab) / (double)p->design->part.count,
+                       NULL);
   }
   pack_add(k, g->G, out);
 }
@@ -90,6 +92,7 @@ static void accumulate_raw(void *ctx, int64_t i0, int64_t rows, double *out) {
     ws_kernels_gram_accumulate(slab, n, 1, raw, NULL, g->G, NULL);
     ws_kernels_members_accumulate(slab, n, p->q, raw, g->yc, sh->member_start, sh->member_input,
                                   g->gm);
+    ws_progress_update(des->progress, (double)(s0 + slab) / (double)des->part.count, NULL);
   }
   pack_add(n, g->G, out);
   for (int e = 0; e < sh->nnz; e++)
@@ -121,8 +124,10 @@ static WsErr gram_pass(GramPass *g, WsPassSumFn pass, int dim, int64_t rhs, doub
   int64_t packed = (int64_t)dim * (dim + 1) / 2;
   double *sums = ws_memory_calloc((size_t)(packed + rhs), sizeof *sums);
   WS_CALL(ws_comm_agree_alloc(p->comm, sums != NULL));
+  ws_progress_begin(p->design->progress, "Gram pass");
   WsErr err =
       ws_pass_sum_run(p->design, p->comm, pass, g, packed + rhs, sums, WS_TIME_COMPUTE, p->timers);
+  ws_progress_done(p->design->progress);
   if (!err) {
     unpack(dim, sums, g->G);
     memcpy(ZY, sums + packed, (size_t)rhs * sizeof *ZY);

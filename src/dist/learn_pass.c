@@ -104,6 +104,7 @@ static void gram_local(void *ctx, int64_t i0, int64_t rows_in, double *out) {
   int64_t end = i0 + rows_in;
   for (int64_t rows = 0; i0 < end; i0 += rows) {
     int64_t count[2] = {0, 0}, avail = 0;
+    ws_progress_update(des->progress, (double)i0 / (double)des->part.count, NULL);
     rows = end - i0 < lp->slab ? end - i0 : lp->slab;
     /* The stored rows where they are, a slab within one run of X (wshare/rowread.h). */
     const double *x = identity ? ws_rowread_row(des->x_rows, i0, &avail) : NULL;
@@ -191,7 +192,9 @@ WsErr ws_learn_pass_gram(MPI_Comm comm, const WsDesign *des, const int *map, int
   WsErr err = ws_comm_agree_alloc(comm, w.raw && w.tied[0] && w.tied[1] && w.yc[0] && w.yc[1] &&
                                             g->G && g->b && buf);
   LearnGramPass lp = {des, map, slab, ones, split, &w, g};
+  ws_progress_begin(des->progress, "Gram pass");
   if (!err) err = reduce_same(des, comm, gram_local, &lp, buf, packed, timers);
+  ws_progress_done(des->progress);
   if (!err) gram_pack(g, buf, 1);
   free(buf);
   free(w.raw);
@@ -227,6 +230,7 @@ static void rss_rows(void *ctx, int64_t i0, int64_t rows_in, double *rss) {
   int sets = rp->split ? 2 : 1;
   for (int64_t end = i0 + rows_in; i0 < end; i0 += rp->slab) {
     int64_t rows = end - i0 < rp->slab ? end - i0 : rp->slab;
+    ws_progress_update(des->progress, (double)i0 / (double)des->part.count, NULL);
     ws_design_rows(des, i0, rows, rp->raw);
     for (int64_t i = 0; i < rows && rp->split; i++)
       rp->set[i] = ws_learn_pass_row_set(des->part.start + i0 + i);
@@ -254,7 +258,9 @@ WsErr ws_learn_pass_rss(MPI_Comm comm, const WsDesign *des, int count, const dou
           shift[t] -= des->mean[j] * W[(int64_t)t * n + j];
     }
     RssPass rp = {des, count, split, slab, W, shift, raw, R, set};
+    ws_progress_begin(des->progress, "scoring pass");
     err = reduce_same(des, comm, rss_rows, &rp, rss, (int64_t)count * sets, timers);
+    ws_progress_done(des->progress);
   }
   free(raw);
   free(R);

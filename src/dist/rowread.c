@@ -311,6 +311,7 @@ static WsErr read_hdf5(const Stored *s, int64_t a, int64_t count, char *dest) {
     if (status >= 0 && p == 1)
       ws_rowread_put_box(s, scratch, end - r, 0, r, cols, end - r, a, dest);
     r = end;
+    ws_progress_update(s->progress, (double)(r - (hsize_t)a) / (double)count, NULL);
   }
   H5Sclose(fspace);
   free(scratch);
@@ -350,9 +351,11 @@ static void *fresh_rows(WsRowBlock *b, size_t bytes) {
 }
 
 static WsErr read_block(const WsH5File *f, const char *name, WsLayout layout,
-                        const WsPartition *part, WsDtype dtype, WsRowBlock *b, void *into) {
+                        const WsPartition *part, WsDtype dtype, WsProgress *progress, WsRowBlock *b,
+                        void *into) {
   Stored s;
   WsErr err = stored_open(f, name, layout, (int)dtype, &s);
+  s.progress = progress;
   if (!err && s.info.rows != part->rows)
     err = ws_error_set(WS_ERR_INPUT, "%s: dataset %s has %lld rows, expected %lld", f->path, name,
                        (long long)s.info.rows, (long long)part->rows);
@@ -382,9 +385,10 @@ static WsErr read_block(const WsH5File *f, const char *name, WsLayout layout,
 }
 
 WsErr ws_rowread_block(const WsH5File *f, const char *name, WsLayout layout,
-                       const WsPartition *part, WsDtype dtype, WsRowBlock **out) {
+                       const WsPartition *part, WsDtype dtype, WsProgress *progress,
+                       WsRowBlock **out) {
   WsRowBlock *b = ws_memory_calloc(1, sizeof *b);
-  WsErr err = b ? read_block(f, name, layout, part, dtype, b, NULL) : WS_ERR_RUNTIME;
+  WsErr err = b ? read_block(f, name, layout, part, dtype, progress, b, NULL) : WS_ERR_RUNTIME;
   err = ws_comm_agree(f->comm, err);
   if (err) ws_rowread_destroy(&b);
   *out = b;
@@ -395,7 +399,7 @@ WsErr ws_rowread_into(const WsH5File *f, const char *name, WsLayout layout, cons
                       WsDtype dtype, void *buf) {
   WsRowBlock b;
   memset(&b, 0, sizeof b);
-  WsErr err = read_block(f, name, layout, part, dtype, &b, buf);
+  WsErr err = read_block(f, name, layout, part, dtype, NULL, &b, buf);
   free(b.runs);
   free(b.maps);
   return ws_comm_agree(f->comm, err);

@@ -190,6 +190,8 @@ WsErr ws_rowread_decode_rows(const Stored *s, int64_t a, int64_t count, char *de
           (const char *)chunk + ((o0 - coord[0]) * s->cdims[1] + (o1 - coord[1])) * s->msize;
       ws_rowread_put_box(s, src, s->cdims[1], o0, o1, e0, e1, a, dest);
     }
+    hsize_t done = (k + cp < b ? k + cp : b) - (hsize_t)a;
+    ws_progress_update(s->progress, (double)done / (double)count, NULL);
   }
   if (fd >= 0) close(fd);
   decoder_free(&dc);

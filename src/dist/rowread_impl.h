@@ -21,6 +21,7 @@ typedef struct {
   size_t fsize, msize;
   int native; /* stored type equals the memory type: bytes are used as they are */
   WsRowInfo info;
+  WsProgress *progress; /* rows read so far, reported while reading (may be NULL) */
 } Stored;
 
 /* Copies a box of stored elements, already in the memory type, into the local rows: src

@@ -59,6 +59,11 @@ void ws_direct_params(const WsDirectCtx *c, const WsFit *fit, double *w, double 
 double ws_direct_column_norm2(const WsDirectCtx *c, int t);
 /* Local: S_o^T mu for output o (k values: the same for every output with per-output ties). */
 const double *ws_direct_mu_z(const WsDirectCtx *c, const WsFit *fit, int o);
+/* Local: begins the progress phase of a factorization that reports nothing as it runs
+ * (LAPACK, ScaLAPACK): on the rank that reports (rank 0), prints a start line with its time
+ * estimated from flops, split over ranks, and this machine's measured DGEMM rate.  End it
+ * with ws_progress_done(c->des->progress). */
+void ws_direct_factor_begin(const WsDirectCtx *c, const char *phase, double flops, int ranks);
 /* Collective (one objective pass): the solution of a fit, with its statistics. */
 WsErr ws_direct_finish(const WsDirectCtx *c, const WsFit *fit, WsSolution *sol);
 /* A direct solver's fit: fills fit for the context; may write sol->warning and set

@@ -405,6 +405,27 @@ static WsErr stage_final(WsSolver *s, WsLearnRun *L) {
   return err;
 }
 
+/* Rough shares of the stages in the time of a run, for its progress lines: the passes
+ * (Gram, scoring, final refit) and the path, one K at a time. */
+static double stage_fraction(const WsLearnRun *L) {
+  switch ((int)L->scal[LS_STAGE]) {
+  case STAGE_FREE:
+    return 0.2;
+  case STAGE_PATH: {
+    double lo = L->scal[LS_K_LO], hi = L->scal[LS_K_HI];
+    return 0.3 + 0.4 * (hi > lo ? (L->scal[LS_K_NEXT] - lo) / (hi - lo + 1.0) : 0.0);
+  }
+  case STAGE_EXACT:
+    return 0.7;
+  case STAGE_FINAL:
+    return 0.8;
+  case STAGE_DONE:
+    return 1.0;
+  default:
+    return 0.01;
+  }
+}
+
 static WsErr learn_start(WsSolver *s) {
   WsLearnRun *L = s->impl;
   memset(L->scal, 0, sizeof L->scal);
@@ -448,6 +469,7 @@ static WsErr learn_iterate(WsSolver *s, const double *control_in, WsStepInfo *in
   info->rss = L->scal[LS_RSS];
   info->converged = (int)L->scal[LS_STAGE] == STAGE_DONE;
   memcpy(info->control, control, sizeof control);
+  info->fraction = stage_fraction(L);
   return WS_OK;
 }
 

@@ -124,13 +124,18 @@ WsErr ws_solver_cholesky_fit(const WsDirectCtx *c, int is_auto, WsFit *fit, char
   double anorm = LAPACKE_dlansy(LAPACK_COL_MAJOR, '1', 'U', k, g.G, k);
   double rcond_min = is_auto ? AUTO_RCOND_MIN : k * DBL_EPSILON, rcond = 0.0;
   int info = 0;
-  /* The grid's factorization depends on the number of ranks; reproducible runs factor the
-   * replicated matrix on every rank whatever its size. */
-  if (k <= LAPACK_MAX_K || des->reproducible)
+  /* DPOTRF k^3 / 3 and DPOTRI 2 k^3 / 3; LAPACK runs replicated on every rank.  The grid's
+   * factorization depends on the number of ranks; reproducible runs factor the replicated
+   * matrix on every rank whatever its size. */
+  int grid = k > LAPACK_MAX_K && !des->reproducible;
+  ws_direct_factor_begin(c, grid ? "factor (ScaLAPACK Cholesky)" : "factor (LAPACK Cholesky)",
+                         (double)k * k * k, grid ? c->size : 1);
+  if (!grid)
     factor_local(k, nrhs, g.G, anorm, rcond_min, g.zy, &info, &rcond, g.udiag);
   else
     err = ws_grid_cholesky(c->comm, k, nrhs, GRID_NB, g.G, anorm, rcond_min, g.zy, &info, &rcond,
                            g.udiag);
+  ws_progress_done(des->progress);
   ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
   if (err) goto done;
   /* Replicated inputs give replicated decisions; the reduction only guards against ranks

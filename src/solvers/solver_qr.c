@@ -319,7 +319,11 @@ static WsErr qr_factor(Qr *q) {
   q->work = ws_memory_calloc((size_t)q->lwork, sizeof *q->work);
   WS_CALL(ws_comm_agree_alloc(c->comm, q->work != NULL));
   double t0 = ws_timer_now();
+  /* Householder QR of an M x kp matrix: 2 M kp^2 - 2 kp^3 / 3 flops. */
+  ws_direct_factor_begin(c, "factor (ScaLAPACK QR)",
+                         2.0 * (double)M * kp * kp - 2.0 * (double)kp * kp * kp / 3.0, c->size);
   pdgeqrf_(&M, &kp, q->A, &one, &one, q->desc, q->tau, q->work, &q->lwork, &info);
+  ws_progress_done(c->des->progress);
   ws_timer_add(c->p->timers, WS_TIME_COMPUTE, t0);
   WS_CALL(ws_comm_agree(
       c->comm,

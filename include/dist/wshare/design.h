@@ -6,6 +6,7 @@
 #ifndef WSHARE_DESIGN_H
 #define WSHARE_DESIGN_H
 
+#include "wshare/progress.h"
 #include "wshare/dataset.h"
 #include "wshare/features.h"
 #include "wshare/rowread.h"
@@ -37,6 +38,9 @@ typedef struct {
   int reproducible;
   char x_name[WS_NAME_MAX]; /* the dataset of X, for messages */
   WsFeatures *features;     /* the model columns' terms, basis and map (README "Models") */
+  /* Rank 0's progress reporter for the long single passes over these rows (reading them, the
+   * Gram pass, learned sharing's passes); NULL on other ranks and with --quiet. */
+  WsProgress *progress;
 } WsDesign;
 
 typedef struct {
@@ -49,8 +53,9 @@ typedef struct {
    * bounds each; NULL: the global minimum and maximum of X's columns. */
   const double *map_lo, *map_hi;
   int map_cols;
-  WsLayout x_layout; /* X stored m x n (rows) or n x m (columns) */
-  int reproducible;  /* results identical on any number of ranks (wshare/pass_sum.h) */
+  WsLayout x_layout;    /* X stored m x n (rows) or n x m (columns) */
+  int reproducible;     /* results identical on any number of ranks (wshare/pass_sum.h) */
+  WsProgress *progress; /* reports the read and is kept in the design; may be NULL */
 } WsDesignSource;
 
 /* The weights of a pass over the rows: dense W (n x q, row-major), or member lists, the

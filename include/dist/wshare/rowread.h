@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "wshare/progress.h"
 #include "wshare/dataset.h"
 #include "wshare/h5file.h"
 
@@ -64,9 +65,11 @@ typedef struct {
 WsErr ws_rowread_inspect(const WsH5File *f, const char *name, WsLayout layout, WsRowInfo *info);
 
 /* Collective: this rank's rows [part.start, part.start + part.count) of the dataset as
- * converted to dtype, mapped from the file where its storage allows, else read. */
+ * converted to dtype, mapped from the file where its storage allows, else read; a read
+ * reports the rows done to progress (may be NULL). */
 WsErr ws_rowread_block(const WsH5File *f, const char *name, WsLayout layout,
-                       const WsPartition *part, WsDtype dtype, WsRowBlock **out);
+                       const WsPartition *part, WsDtype dtype, WsProgress *progress,
+                       WsRowBlock **out);
 /* Collective: the same rows read (never mapped) into buf, part.count x cols values of dtype. */
 WsErr ws_rowread_into(const WsH5File *f, const char *name, WsLayout layout, const WsPartition *part,
                       WsDtype dtype, void *buf);

@@ -32,6 +32,9 @@ typedef struct {
   int converged;
   int diverged;
   double control[WS_CONTROL_COUNT]; /* summed over ranks */
+  /* Fraction of the work done, for solvers that know it (learned sharing: its stages);
+   * 0: unknown (the run loop estimates it from |A grad L| and the limits). */
+  double fraction;
 } WsStepInfo;
 
 typedef struct WsSolver WsSolver;
