@@ -190,22 +190,28 @@ WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers) {
 /* One block of rows (as stored, or expanded rows of doubles) through the dense or the
  * member-list kernel. */
 static void gradient_rows(const WsDesign *des, const WsDesignWeights *wt, int64_t rows,
-                          const void *X, int is_f32, const double *y, double *g, double *sums) {
+                          const void *X, int is_f32, const double *y, double *g, double *sums,
+                          double *res) {
   int n = des->n, q = des->q;
   if (wt->W && is_f32)
-    ws_kernels_residual_gradient_f32(rows, n, q, X, y, wt->W, des->shift, g, sums);
+    ws_kernels_residual_gradient_f32(rows, n, q, X, y, wt->W, des->shift, g, sums, res);
   else if (wt->W)
-    ws_kernels_residual_gradient_f64(rows, n, q, X, y, wt->W, des->shift, g, sums);
+    ws_kernels_residual_gradient_f64(rows, n, q, X, y, wt->W, des->shift, g, sums, res);
   else if (is_f32)
     ws_kernels_residual_gradient_members_f32(rows, n, q, X, y, des->shift, wt->start, wt->input,
-                                             wt->wm, g, sums);
+                                             wt->wm, g, sums, res);
   else
     ws_kernels_residual_gradient_members_f64(rows, n, q, X, y, des->shift, wt->start, wt->input,
-                                             wt->wm, g, sums);
+                                             wt->wm, g, sums, res);
 }
 
 void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *c, int use_y,
                         double *g, double *sums) {
+  ws_design_pass(des, wt, c, use_y ? des->y : NULL, NULL, g, sums);
+}
+
+void ws_design_pass(WsDesign *des, const WsDesignWeights *wt, const double *c, const double *Y,
+                    double *R, double *g, double *sums) {
   int n = des->n, q = des->q;
   /* The centred model's shift per output: c_o - mu.W[:, o]. */
   for (int o = 0; o < q; o++) {
@@ -225,13 +231,14 @@ void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *
     for (int r = 0; r < des->x_rows->n_runs; r++) {
       const WsRowRun *run = &des->x_rows->runs[r];
       gradient_rows(des, wt, run->count, run->data, des->dtype == WS_DTYPE_F32,
-                    use_y ? des->y + run->first * q : NULL, g, local);
+                    Y ? Y + run->first * q : NULL, g, local, R ? R + run->first * q : NULL);
     }
   } else {
     for (int64_t i0 = 0; i0 < des->part.count; i0 += WS_SLAB_ROWS) {
       int64_t rows = ws_design_slab_rows(des, i0);
       ws_design_rows(des, i0, rows, des->slab);
-      gradient_rows(des, wt, rows, des->slab, 0, use_y ? des->y + i0 * q : NULL, g, local);
+      gradient_rows(des, wt, rows, des->slab, 0, Y ? Y + i0 * q : NULL, g, local,
+                    R ? R + i0 * q : NULL);
     }
   }
   /* Centring: sum_i r_io (x_i - mu) = sum_i r_io x_i - mu sum_i r_io. */

@@ -241,7 +241,7 @@ static void gradient_split(const WsDesign *des, const double *w, double shift, d
     }
     for (int s = 0; s < 2; s++)
       ws_kernels_residual_gradient_f64(count[s], n, 1, buf[s], ysel + s * WS_SLAB_ROWS, w, &shift,
-                                       g + (int64_t)s * n, sums + 2 * s);
+                                       g + (int64_t)s * n, sums + 2 * s, NULL);
   }
 }
 

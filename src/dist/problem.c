@@ -85,7 +85,8 @@ void ws_problem_destroy(WsProblem **p) {
  * into buf[k..k + q): the raw gradient is mapped to the tied space before the reduction, so
  * the allreduce carries k values, not n q.  (The residuals' sums are needed only here, for
  * the centring: the intercept, set in closed form, has no gradient to reduce.) */
-static void local_pass(WsProblem *p, const double *u, int use_y, double *buf) {
+static void local_pass(WsProblem *p, const double *u, const double *c, const double *Y, double *R,
+                       double *buf) {
   const WsSharing *sh = p->sharing;
   int k = p->k;
   WsDesignWeights wt = {.W = p->w};
@@ -100,8 +101,7 @@ static void local_pass(WsProblem *p, const double *u, int use_y, double *buf) {
   }
   double *sums = p->sums;
   memset(sums, 0, (size_t)2 * p->q * sizeof *sums);
-  /* The Hessian's direction has no intercept component: it is not a parameter. */
-  ws_design_gradient(p->design, &wt, use_y ? p->c : NULL, use_y, p->gw, sums);
+  ws_design_pass(p->design, &wt, c, Y, R, p->gw, sums);
   memcpy(buf + k, sums, (size_t)p->q * sizeof *buf);
   if (p->sparse) {
     memset(buf, 0, (size_t)k * sizeof *buf);
@@ -114,17 +114,26 @@ static void local_pass(WsProblem *p, const double *u, int use_y, double *buf) {
   }
 }
 
+/* The local pass and the one allreduce of its k + q sums and the control values (into buf). */
+static WsErr reduced_pass(WsProblem *p, const double *u, const double *c, const double *Y,
+                          double *R, const double *control_in) {
+  int k = p->k, q = p->q;
+  double *buf = p->buf;
+  double t0 = ws_timer_now();
+  local_pass(p, u, c, Y, R, buf);
+  ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
+  for (int f = 0; f < WS_CONTROL_COUNT; f++)
+    buf[k + q + f] = control_in ? control_in[f] : 0.0;
+  return ws_reduce_sum(p->comm, buf, k + q + WS_CONTROL_COUNT, p->timers);
+}
+
 /* The one pass + one allreduce behind both the gradient and the Hessian product. */
 static WsErr objective_pass(WsProblem *p, const double *u, int use_y, const double *control_in,
                             double *out, WsEval *ev) {
   int k = p->k, q = p->q;
   double *buf = p->buf;
-  double t0 = ws_timer_now();
-  local_pass(p, u, use_y, buf);
-  ws_timer_add(p->timers, WS_TIME_COMPUTE, t0);
-  for (int f = 0; f < WS_CONTROL_COUNT; f++)
-    buf[k + q + f] = control_in ? control_in[f] : 0.0;
-  WS_CALL(ws_reduce_sum(p->comm, buf, k + q + WS_CONTROL_COUNT, p->timers));
+  /* The Hessian's direction has no intercept component: it is not a parameter. */
+  WS_CALL(reduced_pass(p, u, use_y ? p->c : NULL, use_y ? p->design->y : NULL, NULL, control_in));
   double m = (double)p->design->part.rows;
   for (int t = 0; t < k; t++)
     out[t] = buf[t] / m + p->ridge * p->norm2[t] * u[t];
@@ -147,6 +156,24 @@ WsErr ws_problem_gradient(WsProblem *p, const double *u, const double *control_i
 WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in, double *q,
                          WsEval *ev) {
   return objective_pass(p, v, 0, control_in, q, ev);
+}
+
+WsErr ws_problem_bidiag(WsProblem *p, const double *v, double *rows, const double *control_in,
+                        int from_y, double *zt, double *ss, double *control) {
+  int k = p->k, q = p->q;
+  /* from_y: the kernel's residual of v is Z v - (y - c); its negative is what LSQR starts from. */
+  WS_CALL(reduced_pass(p, v, from_y ? p->c : NULL, from_y ? p->design->y : rows, rows, control_in));
+  double sign = from_y ? -1.0 : 1.0;
+  if (from_y) {
+    int64_t len = p->design->part.count * (int64_t)q;
+    for (int64_t i = 0; i < len; i++)
+      rows[i] = -rows[i];
+  }
+  for (int t = 0; t < k; t++)
+    zt[t] = sign * p->buf[t];
+  memcpy(ss, p->buf + k, (size_t)q * sizeof *ss);
+  memcpy(control, p->buf + k + q, WS_CONTROL_COUNT * sizeof *control);
+  return WS_OK;
 }
 
 int64_t ws_problem_allreduce_bytes(const WsProblem *p) {

@@ -34,7 +34,7 @@ static inline void v2_store(double *p, WsV2 v) {
 #define WS_DEFINE_OUTPUT_BLOCK(NAME, T, V, R)                                                      \
   static inline void NAME##_b##V##r##R(int n, int q, int o0, const T *x, const double *y,          \
                                        const double *W, const double *shift, double *G,            \
-                                       double *sums) {                                             \
+                                       double *sums, double *res) {                                \
     WsV2 d[R][V], rv[R][V];                                                                        \
     for (int a = 0; a < R; a++)                                                                    \
       for (int v = 0; v < V; v++)                                                                  \
@@ -58,6 +58,7 @@ static inline void v2_store(double *p, WsV2 v) {
         for (int l = 0; l < 2; l++) {                                                              \
           int o = o0 + 2 * v + l;                                                                  \
           r[l] += shift[o] - (y ? y[(int64_t)a * q + o] : 0.0);                                    \
+          if (res) res[(int64_t)a * q + o] = r[l];                                                 \
           sums[o] += r[l] * r[l];                                                                  \
           sums[q + o] += r[l];                                                                     \
         }                                                                                          \
@@ -82,14 +83,15 @@ static inline void v2_store(double *p, WsV2 v) {
 /* One output of R rows (an odd last output). */
 #define WS_DEFINE_OUTPUT_ONE(NAME, T, R)                                                           \
   static inline void NAME##_b0r##R(int n, int q, int o, const T *x, const double *y,               \
-                                   const double *W, const double *shift, double *G,                \
-                                   double *sums) {                                                 \
+                                   const double *W, const double *shift, double *G, double *sums,  \
+                                   double *res) {                                                  \
     double r[R];                                                                                   \
     for (int a = 0; a < R; a++) {                                                                  \
       double d = 0.0;                                                                              \
       for (int j = 0; j < n; j++)                                                                  \
         d += (double)x[(int64_t)a * n + j] * W[(int64_t)j * q + o];                                \
       r[a] = d + shift[o] - (y ? y[(int64_t)a * q + o] : 0.0);                                     \
+      if (res) res[(int64_t)a * q + o] = r[a];                                                     \
       sums[o] += r[a] * r[a];                                                                      \
       sums[q + o] += r[a];                                                                         \
     }                                                                                              \
@@ -104,7 +106,7 @@ static inline void v2_store(double *p, WsV2 v) {
 #define WS_DEFINE_RESIDUAL_GRADIENT(NAME, T)                                                       \
   __attribute__((noinline)) static void NAME##_one(int64_t rows, int n, const T *X,                \
                                                    const double *y, const double *w, double shift, \
-                                                   double *g, double *sums) {                      \
+                                                   double *g, double *sums, double *res) {         \
     double s2 = sums[0], s1 = sums[1];                                                             \
     for (int64_t i = 0; i < rows; i++) {                                                           \
       const T *x = X + i * n;                                                                      \
@@ -112,6 +114,7 @@ static inline void v2_store(double *p, WsV2 v) {
       for (int j = 0; j < n; j++)                                                                  \
         d += (double)x[j] * w[j];                                                                  \
       double r = d + shift - (y ? y[i] : 0.0);                                                     \
+      if (res) res[i] = r;                                                                         \
       for (int j = 0; j < n; j++)                                                                  \
         g[j] += r * (double)x[j];                                                                  \
       s2 += r * r;                                                                                 \
@@ -131,30 +134,31 @@ static inline void v2_store(double *p, WsV2 v) {
   /* Outputs o .. o + B - 1 of one row, or of two when pair. */                                    \
   static inline void NAME##_block(int B, int pair, int n, int q, int o, const T *x,                \
                                   const double *y, const double *W, const double *shift,           \
-                                  double *G, double *sums) {                                       \
-    if (B == 8 && pair) NAME##_b4r2(n, q, o, x, y, W, shift, G, sums);                             \
-    if (B == 8 && !pair) NAME##_b4r1(n, q, o, x, y, W, shift, G, sums);                            \
-    if (B == 4 && pair) NAME##_b2r2(n, q, o, x, y, W, shift, G, sums);                             \
-    if (B == 4 && !pair) NAME##_b2r1(n, q, o, x, y, W, shift, G, sums);                            \
-    if (B == 2 && pair) NAME##_b1r2(n, q, o, x, y, W, shift, G, sums);                             \
-    if (B == 2 && !pair) NAME##_b1r1(n, q, o, x, y, W, shift, G, sums);                            \
-    if (B == 1 && pair) NAME##_b0r2(n, q, o, x, y, W, shift, G, sums);                             \
-    if (B == 1 && !pair) NAME##_b0r1(n, q, o, x, y, W, shift, G, sums);                            \
+                                  double *G, double *sums, double *res) {                          \
+    if (B == 8 && pair) NAME##_b4r2(n, q, o, x, y, W, shift, G, sums, res);                        \
+    if (B == 8 && !pair) NAME##_b4r1(n, q, o, x, y, W, shift, G, sums, res);                       \
+    if (B == 4 && pair) NAME##_b2r2(n, q, o, x, y, W, shift, G, sums, res);                        \
+    if (B == 4 && !pair) NAME##_b2r1(n, q, o, x, y, W, shift, G, sums, res);                       \
+    if (B == 2 && pair) NAME##_b1r2(n, q, o, x, y, W, shift, G, sums, res);                        \
+    if (B == 2 && !pair) NAME##_b1r1(n, q, o, x, y, W, shift, G, sums, res);                       \
+    if (B == 1 && pair) NAME##_b0r2(n, q, o, x, y, W, shift, G, sums, res);                        \
+    if (B == 1 && !pair) NAME##_b0r1(n, q, o, x, y, W, shift, G, sums, res);                       \
   }                                                                                                \
   void NAME(int64_t rows, int n, int q, const T *X, const double *Y, const double *W,              \
-            const double *shift, double *G, double *sums) {                                        \
+            const double *shift, double *G, double *sums, double *R) {                             \
     if (q == 1) {                                                                                  \
-      NAME##_one(rows, n, X, Y, W, shift[0], G, sums);                                             \
+      NAME##_one(rows, n, X, Y, W, shift[0], G, sums, R);                                          \
       return;                                                                                      \
     }                                                                                              \
     for (int64_t i = 0; i < rows; i += 2) {                                                        \
       const T *x = X + i * n;                                                                      \
       const double *y = Y ? Y + i * q : NULL;                                                      \
+      double *res = R ? R + i * q : NULL;                                                          \
       int o = 0, pair = i + 1 < rows;                                                              \
       /* Blocks of 8, then at most one each of 4, 2 and 1 for the rest. */                         \
       for (int B = 8; B >= 1; B /= 2)                                                              \
         for (; o + B <= q && (B == 8 || (q - o) & B); o += B)                                      \
-          NAME##_block(B, pair, n, q, o, x, y, W, shift, G, sums);                                 \
+          NAME##_block(B, pair, n, q, o, x, y, W, shift, G, sums, res);                            \
     }                                                                                              \
   }
 
@@ -165,7 +169,8 @@ WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
  * so the cost is 2 nnz per row, whatever n q is. */
 #define WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(NAME, T)                                               \
   void NAME(int64_t rows, int n, int q, const T *X, const double *Y, const double *shift,          \
-            const int *start, const int *input, const double *wm, double *gm, double *sums) {      \
+            const int *start, const int *input, const double *wm, double *gm, double *sums,        \
+            double *R) {                                                                           \
     for (int64_t i = 0; i < rows; i++) {                                                           \
       const T *x = X + i * n;                                                                      \
       for (int o = 0; o < q; o++) {                                                                \
@@ -173,6 +178,7 @@ WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
         for (int e = start[o]; e < start[o + 1]; e++)                                              \
           d += (double)x[input[e]] * wm[e];                                                        \
         double r = d + shift[o] - (Y ? Y[i * q + o] : 0.0);                                        \
+        if (R) R[i * q + o] = r;                                                                   \
         for (int e = start[o]; e < start[o + 1]; e++)                                              \
           gm[e] += r * (double)x[input[e]];                                                        \
         sums[o] += r * r;                                                                          \

@@ -74,6 +74,10 @@ WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers);
  * Not divided by m.  One sweep over the rows serves all outputs. */
 void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *c, int use_y,
                         double *g, double *sums);
+/* Local pass: the same with the targets Y (this rank's rows, part.count x q; NULL: 0) in place
+ * of y, keeping each residual r_io in R (part.count x q; NULL: not kept; it may be Y itself). */
+void ws_design_pass(WsDesign *des, const WsDesignWeights *wt, const double *c, const double *Y,
+                    double *R, double *g, double *sums);
 /* Local row i of X as stored in memory (n_raw values of dtype). */
 static inline const void *ws_design_raw_row(const WsDesign *des, int64_t i) {
   return ws_rowread_row(des->x_rows, i, NULL);
