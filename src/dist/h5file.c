@@ -25,7 +25,7 @@ static WsErr file_alloc(const char *path, MPI_Comm comm, WsH5File **out) {
   return WS_OK;
 }
 
-WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **out) {
+static WsErr open_existing(const char *path, MPI_Comm comm, unsigned flags, WsH5File **out) {
   *out = NULL;
   WsErr err = WS_OK;
   if (access(path, R_OK) != 0)
@@ -36,7 +36,7 @@ WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **out) {
   WsH5File *f = NULL;
   WS_CALL(file_alloc(path, comm, &f));
   hid_t fapl = mpio_fapl(comm);
-  f->file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  f->file = fapl < 0 ? H5I_INVALID_HID : H5Fopen(path, flags, fapl);
   if (fapl >= 0) H5Pclose(fapl);
   err = f->file < 0 ? ws_error_set(WS_ERR_INPUT, "cannot open file '%s' with HDF5", path) : WS_OK;
   err = ws_comm_agree(comm, err);
@@ -63,6 +63,14 @@ WsErr ws_h5file_create(const char *path, MPI_Comm comm, WsH5File **out) {
   }
   *out = f;
   return WS_OK;
+}
+
+WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **out) {
+  return open_existing(path, comm, H5F_ACC_RDONLY, out);
+}
+
+WsErr ws_h5file_open_rw(const char *path, MPI_Comm comm, WsH5File **out) {
+  return open_existing(path, comm, H5F_ACC_RDWR, out);
 }
 
 void ws_h5file_close(WsH5File **f) {

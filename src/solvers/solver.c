@@ -132,12 +132,13 @@ int ws_solver_state(WsSolver *s, WsStateField *fields, int max) {
   if (s->ops->state) return s->ops->state(s, fields, max);
   int nf = 0, k = s->prob->k;
   if (max < 3 + s->ops->n_vectors + 1) return 0;
-  fields[nf++] = (WsStateField){"tied", s->u, k};
-  fields[nf++] = (WsStateField){"common", s->common, WS_S_COUNT};
-  fields[nf++] = (WsStateField){"precond", s->prob->precond, k};
+  fields[nf++] = (WsStateField){.name = "tied", .data = s->u, .len = k};
+  fields[nf++] = (WsStateField){.name = "common", .data = s->common, .len = WS_S_COUNT};
+  fields[nf++] = (WsStateField){.name = "precond", .data = s->prob->precond, .len = k};
   for (int v = 0; v < s->ops->n_vectors; v++)
-    fields[nf++] = (WsStateField){s->ops->vector_names[v], s->vec[v], k};
-  if (s->ops->n_scalars > 0) fields[nf++] = (WsStateField){"scalars", s->scalar, s->ops->n_scalars};
+    fields[nf++] = (WsStateField){.name = s->ops->vector_names[v], .data = s->vec[v], .len = k};
+  if (s->ops->n_scalars > 0)
+    fields[nf++] = (WsStateField){.name = "scalars", .data = s->scalar, .len = s->ops->n_scalars};
   return nf;
 }
 

@@ -36,6 +36,9 @@ typedef struct {
 /* Collective: opens an existing file read-only; a missing or non-HDF5 file is an input
  * error naming it. */
 WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **f);
+/* Collective: opens an existing file for writing its datasets in parallel (checkpoints'
+ * row-partitioned state). */
+WsErr ws_h5file_open_rw(const char *path, MPI_Comm comm, WsH5File **f);
 /* Collective: creates (truncates) a file. */
 WsErr ws_h5file_create(const char *path, MPI_Comm comm, WsH5File **f);
 /* Collective: closes the file (NULL is ignored) and sets *f to NULL. */
