@@ -9,8 +9,8 @@
 #include "solver_impl.h"
 
 static const WsSolverOps *const ws_solvers[] = {&ws_solver_gd_ops, &ws_solver_agd_ops,
-                                                &ws_solver_cg_ops, &ws_solver_qr_ops,
-                                                &ws_solver_cholesky_ops};
+                                                &ws_solver_cg_ops, &ws_solver_lsqr_ops,
+                                                &ws_solver_qr_ops, &ws_solver_cholesky_ops};
 
 /* u, common, precond, the vectors and the scalars must fit a checkpoint's fields. */
 _Static_assert(3 + WS_SOLVER_MAX_VECTORS + 1 <= WS_STATE_MAX_FIELDS, "state fields");
@@ -130,6 +130,10 @@ WsErr ws_solver_start(WsSolver *s, const double *w0) {
 
 int ws_solver_state(WsSolver *s, WsStateField *fields, int max) {
   if (s->ops->state) return s->ops->state(s, fields, max);
+  return ws_solver_common_state(s, fields, max);
+}
+
+int ws_solver_common_state(WsSolver *s, WsStateField *fields, int max) {
   int nf = 0, k = s->prob->k;
   if (max < 3 + s->ops->n_vectors + 1) return 0;
   fields[nf++] = (WsStateField){.name = "tied", .data = s->u, .len = k};
