@@ -20,6 +20,7 @@
  * for every block; or the estimated |A grad L| <= --atol.  The gradient in the history is
  * LSQR's own estimate, A^T r = (phibar alpha c) v, mapped back to the tied parameters; the
  * result's is computed exactly by one more pass. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +28,27 @@
 
 #include "solver_impl.h"
 
-enum { LS_X, LS_V, LS_W, LS_TAIL, LS_N_VECTORS }; /* y, v, w, damping rows of p */
+enum { LS_V, LS_W, LS_TAIL, LS_N_VECTORS }; /* v, w, damping rows of p */
 enum { LS_STARTED };
 /* Per block: alpha, beta, rhobar, phibar, |B|_F^2, |D_k|_F^2 (for cond), |b|, the stop
  * reason (0 = running, else LSQR's istop) and |A^T r| (the gradient's estimate). */
-enum { B_ALPHA, B_BETA, B_RHOBAR, B_PHIBAR, B_ANORM2, B_DDNORM, B_BNORM, B_STOP, B_ARNORM, B_N };
+enum {
+  B_ALPHA,
+  B_BETA,
+  B_RHOBAR,
+  B_PHIBAR,
+  B_ANORM2,
+  B_DDNORM,
+  B_BNORM,
+  B_STOP,
+  B_ARNORM,
+  /* the paper's estimate of |x| (the second rotation): sum z^2, z, cs2, sn2 */
+  B_XXNORM,
+  B_Z,
+  B_CS2,
+  B_SN2,
+  B_N
+};
 
 typedef struct {
   int nb;        /* blocks: q with per-output ties, else 1 */
@@ -174,7 +191,6 @@ static WsErr lsqr_first(WsSolver *s, const double *control_in, WsStepInfo *info)
   for (int t = 0; t < k; t++) {
     /* -E D^-1 u0 */
     tail[t] = L->d[t] > 0.0 ? -L->e[t] * s->u[t] / L->d[t] : 0.0;
-    s->vec[LS_X][t] = 0.0;
     s->vec[LS_V][t] = 0.0;
   }
   block_beta(s, L);
@@ -189,6 +205,7 @@ static WsErr lsqr_first(WsSolver *s, const double *control_in, WsStepInfo *info)
     B[B_PHIBAR] = bb[b];
     B[B_BNORM] = bb[b];
     B[B_ARNORM] = alpha * bb[b];
+    B[B_CS2] = -1.0;
     /* b = A x0 already, or A^T r0 = 0: x0 solves it. */
     if (B[B_ARNORM] == 0.0) B[B_STOP] = bb[b] == 0.0 ? 1.0 : 2.0;
   }
@@ -204,8 +221,8 @@ static double block_stop(const WsSolver *s, const double *B, double xnorm) {
   double anorm = sqrt(B[B_ANORM2]), acond = anorm * sqrt(B[B_DDNORM]);
   double rnorm = B[B_PHIBAR], bnorm = B[B_BNORM];
   double test1 = rnorm / bnorm;
-  double test2 = anorm * rnorm > 0.0 ? B[B_ARNORM] / (anorm * rnorm) : 0.0;
-  double test3 = acond > 0.0 ? 1.0 / acond : 1.0;
+  double test2 = B[B_ARNORM] / (anorm * rnorm + DBL_EPSILON);
+  double test3 = 1.0 / (acond + DBL_EPSILON);
   double t1 = test1 / (1.0 + anorm * xnorm / bnorm);
   double bound = rtol + rtol * anorm * xnorm / bnorm;
   if (test1 <= bound) return 1.0; /* a compatible system: |r| small */
@@ -223,7 +240,7 @@ static WsErr lsqr_iterate(WsSolver *s, const double *control_in, WsStepInfo *inf
   WsProblem *p = s->prob;
   Lsqr *L = s->impl;
   int k = p->k, q = p->q;
-  double *x = s->vec[LS_X], *v = s->vec[LS_V], *w = s->vec[LS_W], *tail = s->vec[LS_TAIL];
+  double *v = s->vec[LS_V], *w = s->vec[LS_W], *tail = s->vec[LS_TAIL];
   double control[WS_CONTROL_COUNT];
   lsqr_scaling(s);
   /* p <- Z D v - alpha u = Z D v - (alpha / beta) p; a stopped block's rows become 0. */
@@ -246,7 +263,6 @@ static WsErr lsqr_iterate(WsSolver *s, const double *control_in, WsStepInfo *inf
   for (int b = 0; b < L->nb; b++) {
     beta[b] = sqrt(L->sum[b]);
     L->alpha_prev[b] = L->blk[b * B_N + B_ALPHA];
-    xx[b] = 0.0;
   }
   next_v(s, L, beta);
   /* The plane rotation that eliminates beta, per running block; then x and w. */
@@ -265,6 +281,15 @@ static WsErr lsqr_iterate(WsSolver *s, const double *control_in, WsStepInfo *inf
     B[B_BETA] = beta[b];
     step[b] = rho[b] > 0.0 ? phi / rho[b] : 0.0;
     wcoef[b] = rho[b] > 0.0 ? -theta / rho[b] : 0.0;
+    /* |x| as the paper estimates it (the stopping rule's, not the computed x's norm). */
+    double delta = B[B_SN2] * rho[b], gambar = -B[B_CS2] * rho[b];
+    double rhs = phi - delta * B[B_Z], zbar = gambar != 0.0 ? rhs / gambar : 0.0;
+    xx[b] = B[B_XXNORM] + zbar * zbar;
+    double gamma = hypot(gambar, theta);
+    B[B_CS2] = gamma > 0.0 ? gambar / gamma : 1.0;
+    B[B_SN2] = gamma > 0.0 ? theta / gamma : 0.0;
+    B[B_Z] = gamma > 0.0 ? rhs / gamma : 0.0;
+    B[B_XXNORM] += B[B_Z] * B[B_Z];
   }
   for (int t = 0; t < k; t++) {
     int b = block_of_tied(L, t);
@@ -272,11 +297,9 @@ static WsErr lsqr_iterate(WsSolver *s, const double *control_in, WsStepInfo *inf
     if (B[B_STOP] == 0.0) {
       double dk = rho[b] > 0.0 ? w[t] / rho[b] : 0.0;
       B[B_DDNORM] += dk * dk;
-      x[t] += step[b] * w[t];
       s->u[t] += L->d[t] * step[b] * w[t];
       w[t] = v[t] + wcoef[b] * w[t];
     }
-    xx[b] += x[t] * x[t];
   }
   for (int b = 0; b < L->nb; b++) {
     double *B = L->blk + b * B_N;
@@ -325,7 +348,7 @@ const WsSolverOps ws_solver_lsqr_ops = {
     .name = "lsqr",
     .needs_projector = 1,
     .n_vectors = LS_N_VECTORS,
-    .vector_names = {"x", "v", "w", "tail"},
+    .vector_names = {"v", "w", "tail"},
     .n_scalars = 1,
     .scalar_names = {"started"},
     .iterate = lsqr_iterate,
