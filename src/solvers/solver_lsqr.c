@@ -16,6 +16,10 @@
  * and stopping rules ("blocks") on the shared passes, and a block that has stopped no longer
  * moves (its direction is zero in later passes).  Ties across outputs couple them: one block.
  *
+ * Up to LSQR_REORTH_MAX_K tied columns each new v is reorthogonalized against the earlier
+ * ones (they are replicated k-vectors: no communication), which keeps LSQR near its exact-
+ * arithmetic iteration count on ill-conditioned designs.
+ *
  * Stopping (README "Solvers"): LSQR's rules with atol = btol = --rtol and conlim = 1 / --rtol,
  * for every block; or the estimated |A grad L| <= --atol.  The gradient in the history is
  * LSQR's own estimate, A^T r = (phibar alpha c) v, mapped back to the tied parameters; the
@@ -29,7 +33,13 @@
 #include "solver_impl.h"
 
 enum { LS_V, LS_W, LS_TAIL, LS_N_VECTORS }; /* v, w, damping rows of p */
-enum { LS_STARTED };
+enum { LS_STARTED, LS_STORED };             /* the start pass is done; basis vectors kept */
+/* v is reorthogonalized against every earlier v (one-sided reorthogonalization, Simon and Zha
+ * 2000) up to this many tied columns, a replicated k x k basis of at most 32 MB: in floating
+ * point the v_i lose their orthogonality as soon as a singular value has converged, and LSQR
+ * then needs many times k iterations on an ill-conditioned design (972 for 64 tied columns of
+ * condition 2e4, scipy's count; README "Solvers"); kept orthogonal, it ends near k. */
+enum { LSQR_REORTH_MAX_K = 2048 };
 /* Per block: alpha, beta, rhobar, phibar, |B|_F^2, |D_k|_F^2 (for cond), |b|, the stop
  * reason (0 = running, else LSQR's istop) and |A^T r| (the gradient's estimate). */
 enum {
@@ -60,6 +70,8 @@ typedef struct {
   double *sum;   /* scratch: per block sums (nb) */
   /* scratch per block (nb each): beta, the previous alpha, rho, phi / rho, -theta / rho, |x|^2 */
   double *beta, *alpha_prev, *rho, *step, *wcoef, *xx;
+  int64_t kmax;  /* basis vectors kept (k, or 0 past LSQR_REORTH_MAX_K) */
+  double *basis; /* the v_i so far, k each (kmax x k) */
 } Lsqr;
 
 static int block_of_tied(const Lsqr *L, int t) {
@@ -77,6 +89,7 @@ static void lsqr_destroy(WsSolver *s) {
   free(L->ss);
   free(L->sum);
   free(L->beta);
+  free(L->basis);
   free(L);
   s->impl = NULL;
 }
@@ -110,8 +123,10 @@ static WsErr lsqr_alloc(WsSolver *s) {
   L->ss = ws_memory_calloc(q, sizeof *L->ss);
   L->sum = ws_memory_calloc((size_t)L->nb, sizeof *L->sum);
   L->beta = ws_memory_calloc((size_t)L->nb * 6, sizeof *L->beta);
+  L->kmax = p->k <= LSQR_REORTH_MAX_K ? p->k : 0;
+  L->basis = ws_memory_calloc((size_t)(L->kmax > 0 ? L->kmax * p->k : 1), sizeof *L->basis);
   WS_CALL(ws_comm_agree_alloc(p->comm, L->rows && L->blk && L->d && L->e && L->zt && L->ss &&
-                                           L->sum && L->beta));
+                                           L->sum && L->beta && L->basis));
   double **scratch[] = {&L->alpha_prev, &L->rho, &L->step, &L->wcoef, &L->xx};
   for (int i = 0; i < 5; i++)
     *scratch[i] = L->beta + (i + 1) * L->nb;
@@ -129,6 +144,25 @@ static void block_beta(const WsSolver *s, Lsqr *L) {
     L->sum[block_of_tied(L, t)] += tail[t] * tail[t];
 }
 
+/* v <- v - V (V^T v), block by block, twice (modified Gram-Schmidt; "twice is enough"), for the
+ * running blocks; the blocks' parts of the kept v_i are orthonormal each. */
+static void reorthogonalize(WsSolver *s, Lsqr *L) {
+  const WsProblem *p = s->prob;
+  double *v = s->vec[LS_V], *coef = L->xx;
+  int64_t stored = (int64_t)s->scalar[LS_STORED];
+  for (int pass = 0; pass < 2; pass++)
+    for (int64_t j = 0; j < stored; j++) {
+      const double *vj = L->basis + j * p->k;
+      memset(coef, 0, (size_t)L->nb * sizeof *coef);
+      for (int t = 0; t < p->k; t++)
+        coef[block_of_tied(L, t)] += vj[t] * v[t];
+      for (int t = 0; t < p->k; t++) {
+        int b = block_of_tied(L, t);
+        if (L->blk[b * B_N + B_STOP] == 0.0) v[t] -= coef[b] * vj[t];
+      }
+    }
+}
+
 /* v <- (D Z^T p + E tail) / beta - beta v for the running blocks, then alpha = |v|, v / alpha
  * (alpha 0: v = 0, the least-squares solution is reached). */
 static void next_v(WsSolver *s, Lsqr *L, const double *beta) {
@@ -142,13 +176,22 @@ static void next_v(WsSolver *s, Lsqr *L, const double *beta) {
     if (B[B_STOP] > 0.0) continue;
     double bt = beta[b];
     v[t] = bt > 0.0 ? (L->d[t] * L->zt[t] + L->e[t] * tail[t]) / bt - bt * v[t] : 0.0;
-    L->sum[b] += v[t] * v[t];
+  }
+  reorthogonalize(s, L);
+  for (int t = 0; t < p->k; t++) {
+    int b = block_of_tied(L, t);
+    if (L->blk[b * B_N + B_STOP] == 0.0) L->sum[b] += v[t] * v[t];
   }
   for (int b = 0; b < L->nb; b++)
     if (L->blk[b * B_N + B_STOP] == 0.0) L->blk[b * B_N + B_ALPHA] = sqrt(L->sum[b]);
   for (int t = 0; t < p->k; t++) {
     const double *B = L->blk + block_of_tied(L, t) * B_N;
     if (B[B_STOP] == 0.0) v[t] = B[B_ALPHA] > 0.0 ? v[t] / B[B_ALPHA] : 0.0;
+  }
+  int64_t stored = (int64_t)s->scalar[LS_STORED];
+  if (stored < L->kmax) {
+    memcpy(L->basis + stored * p->k, v, (size_t)p->k * sizeof *v);
+    s->scalar[LS_STORED] = (double)(stored + 1);
   }
 }
 
@@ -318,12 +361,14 @@ static WsErr lsqr_iterate(WsSolver *s, const double *control_in, WsStepInfo *inf
 
 /* The common fields, the per-block scalars and this rank's rows of p, row-partitioned. */
 static int lsqr_state(WsSolver *s, WsStateField *fields, int max) {
-  if (lsqr_alloc(s) != WS_OK || max < 2) return 0;
+  if (lsqr_alloc(s) != WS_OK || max < 3) return 0;
   Lsqr *L = s->impl;
-  int nf = ws_solver_common_state(s, fields, max - 2);
+  int nf = ws_solver_common_state(s, fields, max - 3);
   if (nf == 0) return 0;
   const WsDesign *des = s->prob->design;
   fields[nf++] = (WsStateField){.name = "blocks", .data = L->blk, .len = (int64_t)L->nb * B_N};
+  fields[nf++] = (WsStateField){
+      .name = "basis", .data = L->basis, .len = L->kmax > 0 ? L->kmax * s->prob->k : 1};
   fields[nf++] = (WsStateField){.name = "rows",
                                 .data = L->rows,
                                 .len = des->part.count * s->prob->q,
@@ -349,8 +394,8 @@ const WsSolverOps ws_solver_lsqr_ops = {
     .needs_projector = 1,
     .n_vectors = LS_N_VECTORS,
     .vector_names = {"v", "w", "tail"},
-    .n_scalars = 1,
-    .scalar_names = {"started"},
+    .n_scalars = 2,
+    .scalar_names = {"started", "stored"},
     .iterate = lsqr_iterate,
     .advice = lsqr_advice,
     .state = lsqr_state,
