@@ -112,11 +112,17 @@ static WsErr write_content(hid_t f, int64_t iteration, const WsCheckpointContent
 }
 
 /* Rank 0: the temporary file with the replicated content (and the row-partitioned fields'
- * datasets, still to be filled). */
-static WsErr begin_on_root(int64_t iteration, const WsCheckpointContent *c, const char *tmp) {
+ * datasets, still to be filled), left open in *file when keep_open. */
+static WsErr begin_on_root(int64_t iteration, const WsCheckpointContent *c, const char *tmp,
+                           int keep_open, hid_t *file) {
+  *file = H5I_INVALID_HID;
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot create checkpoint '%s'", tmp);
   WsErr err = write_content(f, iteration, c);
+  if (!err && keep_open) {
+    *file = f;
+    return WS_OK;
+  }
   if (H5Fclose(f) < 0 && !err) err = ws_error_set(WS_ERR_RUNTIME, "cannot close '%s'", tmp);
   return err;
 }
@@ -142,10 +148,11 @@ static WsErr write_partitioned(const char *tmp, const WsCheckpointContent *c, MP
   return err;
 }
 
-/* Rank 0: marks the temporary complete, syncs and renames it, prunes old checkpoints. */
-static WsErr finish_on_root(const char *dir, int keep, int64_t iteration, const char *tmp,
+/* Rank 0: marks the temporary complete (f: still open, or reopened here when negative), syncs
+ * and renames it, prunes old checkpoints. */
+static WsErr finish_on_root(const char *dir, int keep, int64_t iteration, const char *tmp, hid_t f,
                             char path[WS_PATH_MAX]) {
-  hid_t f = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (f < 0) f = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
   WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot reopen checkpoint '%s'", tmp);
   WsErr err = WS_OK;
   if (fault_due()) {
@@ -185,10 +192,16 @@ WsErr ws_checkpoint_write(const char *dir, int keep, int64_t iteration,
   WS_CALL(ws_comm_agree(comm, err));
   /* Replicated state from rank 0; row-partitioned state from every rank, into the same
    * temporary; only then the completeness mark and the rename. */
-  err = ws_comm_agree(comm, rank == 0 ? begin_on_root(iteration, c, tmp) : WS_OK);
-  if (!err && has_partitioned(c)) err = write_partitioned(tmp, c, comm);
+  /* Without row-partitioned state the file stays open on rank 0 from creation to the mark. */
+  int partitioned = has_partitioned(c);
+  hid_t f = H5I_INVALID_HID;
+  err = ws_comm_agree(comm, rank == 0 ? begin_on_root(iteration, c, tmp, !partitioned, &f) : WS_OK);
+  if (!err && partitioned) err = write_partitioned(tmp, c, comm);
   if (!err)
-    err = ws_comm_agree(comm, rank == 0 ? finish_on_root(dir, keep, iteration, tmp, path) : WS_OK);
+    err =
+        ws_comm_agree(comm, rank == 0 ? finish_on_root(dir, keep, iteration, tmp, f, path) : WS_OK);
+  else if (f >= 0)
+    H5Fclose(f);
   if (err && rank == 0) unlink(tmp);
   return err ? ws_error_prefix(err, "checkpoint") : WS_OK;
 }
