@@ -1,7 +1,7 @@
 #!/bin/bash
 # --reproducible (README "Reproducibility"): the result's bytes (/w, /intercept, /history/*,
 # every other dataset and every numeric attribute but the timings and the rank count) are
-# the same at 1, 2, 3, 4 and 7 ranks for gd, agd, cg, cholesky and --sharing learn, on a
+# the same at 1, 2, 3, 4 and 7 ranks for gd, agd, cg, lsqr, cholesky and --sharing learn, on a
 # problem with an intercept and three outputs (19 columns, so rows are not 32-byte
 # multiples), one with --ridge, --standardize and --poly-degree, and one with ties across
 # outputs (also through the member-list pass); restarts 3 -> 2 and 2 -> 7 end on the
@@ -67,10 +67,10 @@ identical() {
   done
 }
 
-for s in gd agd cg cholesky; do
+for s in gd agd cg lsqr cholesky; do
   identical "a-$s" --data a.h5 --solver "$s" --intercept --rtol 1e-10 --max-iter 400
 done
-for s in gd cg cholesky; do
+for s in gd cg lsqr cholesky; do
   identical "b-$s" --data b.h5 --solver "$s" --intercept --ridge 0.01 --standardize \
     --poly-degree 2 --rtol 1e-10 --max-iter 400
 done
@@ -107,6 +107,7 @@ restart() { # NAME FROM TO STOP ARGS...
 restart cg-3to2 3 2 4 --data a.h5 --solver cg --intercept --rtol 1e-10
 same a-cg-1.h5 cg-3to2-resumed.h5 "cg restarted 3 -> 2 ranks"
 restart gd-2to7 2 7 12 --data a.h5 --solver gd --intercept --rtol 1e-10
+restart lsqr-3to2 3 2 4 --data a.h5 --solver lsqr --intercept --rtol 1e-10
 same a-gd-1.h5 gd-2to7-resumed.h5 "gd restarted 2 -> 7 ranks"
 # A reproducible checkpoint does not continue a default run: the mode is in the fingerprint.
 ckpt=$(ls ck-gd-2to7/ckpt-*.h5 | tail -n 1)
@@ -114,7 +115,7 @@ expect_error 2 "$ckpt: checkpoint is of a different problem: --reproducible diff
   solve --data a.h5 --solver gd --intercept --restart "$ckpt" --quiet
 
 # qr is refused with the alternatives; auto says what it chose and why.
-expect_error 2 "--solver qr cannot give results independent of the number of ranks; with --reproducible use --solver cholesky, cg, agd or gd" \
+expect_error 2 "--solver qr cannot give results independent of the number of ranks; with --reproducible use --solver cholesky, lsqr, cg, agd or gd" \
   solve --data a.h5 --solver qr --reproducible --quiet
 run 2 solve --data a.h5 --intercept --reproducible --rtol 1e-10 --max-iter 400 --out auto.h5 >out.txt ||
   fail "auto with --reproducible exited $?"

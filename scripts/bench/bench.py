@@ -370,6 +370,8 @@ def sec_solve(R, ws):
     out = []
     cases = [(prob, p, "auto") for prob in SOLVE_PROBLEMS for p in RANKS]
     cases += [("ill", p, "cg") for p in RANKS]
+    # LSQR against scipy's and PETSc's LSQR (sec_peers), unscaled and column-scaled
+    cases += [("ill", p, s) for p in RANKS for s in ("lsqr", "lsqr --standardize")]
     for prob, p, solver in cases:
         row = {"problem": prob, "ranks": p, "solver_asked": solver}
         out.append(row)
@@ -377,10 +379,10 @@ def sec_solve(R, ws):
             row["error"] = ws.missing
             continue
         walls, rss, last = [], [], None
-        res_path = os.path.join(WORK, f"solve-{prob}-{solver}-{p}.h5")
+        res_path = os.path.join(WORK, f"solve-{prob}-{solver.replace(' --', '-')}-{p}.h5")
         for _ in range(REPS):
             r = ws.solve(p, R["data"][prob]["path"], res_path,
-                         ["--solver", solver, "--rtol", repr(RTOL)])
+                         ["--solver", *solver.split(), "--rtol", repr(RTOL)])
             if not r["ok"]:
                 row["error"] = why(r, f"wshare solve --solver {solver}")
                 break

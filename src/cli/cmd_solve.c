@@ -43,7 +43,7 @@ static const WsOptionSpec solve_specs[] = {
     {"learn-criterion", "bic|holdout", NULL,
      "learn: how auto chooses K (holdout: loss on rows with row mod 10 = 9) [default: bic]"},
     {"learn-zero", NULL, NULL, "learn: allow one cluster pinned at 0 (pruned weights, id -2)"},
-    {"solver", "auto|gd|agd|cg|qr|cholesky", "auto", "solver"},
+    {"solver", "auto|gd|agd|cg|lsqr|qr|cholesky", "auto", "solver"},
     {"step", "auto|VALUE", "auto", "gradient step of gd/agd (auto: 1/L by power iteration)"},
     {"rtol", "R", "1e-8", "stop when |A grad L| <= rtol |A grad L(w0)|"},
     {"atol", "A", "0", "... or when |A grad L| <= atol"},
@@ -139,7 +139,7 @@ static WsErr parse_config(const WsOptions *o, SolveConfig *c) {
   c->sharing_file_given = ws_options_str(o, "sharing-file") != NULL;
   c->sharing_file = c->sharing_file_given ? ws_options_str(o, "sharing-file") : c->data;
   c->sharing_dataset = ws_options_str(o, "sharing-dataset");
-  static const char *const solvers[] = {"auto", "gd", "agd", "cg", "qr", "cholesky", NULL};
+  static const char *const solvers[] = {"auto", "gd", "agd", "cg", "lsqr", "qr", "cholesky", NULL};
   int s;
   WS_CALL(ws_options_choice(o, "solver", solvers, &s));
   c->solver = solvers[s];
@@ -569,7 +569,7 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
 const WsCommand *ws_cmd_solve_describe(void) {
   static const WsCommand c = {
       .name = "solve",
-      .summary = "fit the weights (gd, agd, cg, qr, cholesky, auto)",
+      .summary = "fit the weights (gd, agd, cg, lsqr, qr, cholesky, auto)",
       .synopsis = "wshare solve [CONFIG.ini] --data FILE [options]",
       .about = "Fits least-squares weights with weight sharing on every rank's rows.  An INI\n"
                "file given first supplies options under their long names; the command line\n"

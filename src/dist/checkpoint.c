@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "wshare/dataset.h"
 #include "wshare/fingerprint.h"
 #include "wshare/h5small.h"
 #include "wshare/outfile.h"
@@ -65,6 +66,31 @@ static void checkpoint_name(const char *dir, long long iteration, char path[WS_P
   snprintf(path, WS_PATH_MAX, "%s/ckpt-%08lld.h5", dir, iteration);
 }
 
+/* Creates the part->rows x width dataset of a row-partitioned field, its storage allocated
+ * now, so that the ranks' parallel writes only fill it. */
+static WsErr create_rows_dataset(hid_t f, const char *name, const WsStateField *field) {
+  hsize_t dims[2] = {(hsize_t)field->part->rows, (hsize_t)field->width};
+  hid_t space = H5Screate_simple(2, dims, NULL);
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  herr_t st = space < 0 || lcpl < 0 || dcpl < 0 ? -1 : 0;
+  if (st >= 0) st = H5Pset_create_intermediate_group(lcpl, 1);
+  if (st >= 0) st = H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+  hid_t d = st < 0 ? H5I_INVALID_HID
+                   : H5Dcreate2(f, name, H5T_NATIVE_DOUBLE, space, lcpl, dcpl, H5P_DEFAULT);
+  if (d >= 0) H5Dclose(d);
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (lcpl >= 0) H5Pclose(lcpl);
+  if (space >= 0) H5Sclose(space);
+  WS_CHECK(d >= 0, WS_ERR_RUNTIME, "cannot create dataset %s", name);
+  return WS_OK;
+}
+
+static int has_partitioned(const WsCheckpointContent *c) {
+  for (int i = 0; i < c->n_fields; i++)
+    if (c->fields[i].part) return 1;
+  return 0;
+}
+
 static WsErr write_content(hid_t f, int64_t iteration, const WsCheckpointContent *c) {
   /* The fingerprint first: it is what marks any file of this name as a wshare checkpoint,
    * torn or not. */
@@ -73,7 +99,8 @@ static WsErr write_content(hid_t f, int64_t iteration, const WsCheckpointContent
   char name[256];
   for (int i = 0; i < c->n_fields && !err; i++) {
     snprintf(name, sizeof name, "/state/%s", c->fields[i].name);
-    err = ws_h5small_write_f64(f, name, c->fields[i].data, c->fields[i].len);
+    err = c->fields[i].part ? create_rows_dataset(f, name, &c->fields[i])
+                            : ws_h5small_write_f64(f, name, c->fields[i].data, c->fields[i].len);
   }
   const WsHistory *h = c->history;
   if (!err) err = ws_h5small_write_f64(f, "/history/loss", h->loss, h->len);
@@ -85,31 +112,57 @@ static WsErr write_content(hid_t f, int64_t iteration, const WsCheckpointContent
   return err;
 }
 
-static WsErr write_on_root(const char *dir, int keep, int64_t iteration,
-                           const WsCheckpointContent *c, char path[WS_PATH_MAX]) {
-  char tmp[WS_PATH_MAX + 8];
-  checkpoint_name(dir, iteration, path);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  WsOutfile out;
-  WS_CALL(ws_outfile_begin(path, tmp, &out));
+/* Rank 0: the temporary with the replicated content (and the row-partitioned fields'
+ * datasets, still to be filled), left open in *file when keep_open. */
+static WsErr begin_on_root(const WsOutfile *out, int64_t iteration, const WsCheckpointContent *c,
+                           int keep_open, hid_t *file) {
+  *file = H5I_INVALID_HID;
   /* The directory is wshare's own: a temporary left by a killed run may be overwritten. */
   hid_t f;
-  WsErr err = ws_outfile_create_h5(&out, 0, &f);
-  if (err) return ws_error_prefix(err, "checkpoint");
-  err = write_content(f, iteration, c);
-  if (!err && fault_due()) {
+  WS_CALL(ws_outfile_create_h5(out, 0, &f));
+  WsErr err = write_content(f, iteration, c);
+  if (!err && keep_open) {
+    *file = f;
+    return WS_OK;
+  }
+  return ws_h5file_close_hid(f, err, out->shown);
+}
+
+/* Collective: every rank writes its rows of each row-partitioned field. */
+static WsErr write_partitioned(const WsOutfile *out, const WsCheckpointContent *c, MPI_Comm comm) {
+  WsH5File *f = NULL;
+  WS_CALL(ws_h5file_open_rw(out->temp, comm, &f));
+  WsErr err = WS_OK;
+  char name[256];
+  for (int i = 0; i < c->n_fields && !err; i++) {
+    const WsStateField *field = &c->fields[i];
+    if (!field->part) continue;
+    snprintf(name, sizeof name, "/state/%s", field->name);
+    hid_t d = H5Dopen2(f->file, name, H5P_DEFAULT);
+    err = ws_comm_agree(
+        comm, d < 0 ? ws_error_set(WS_ERR_RUNTIME, "%s: cannot open %s", out->shown, name) : WS_OK);
+    if (!err)
+      err = ws_dataset_write_rows(f, d, field->part, field->width, H5T_NATIVE_DOUBLE, field->data);
+    if (d >= 0) H5Dclose(d);
+  }
+  return ws_h5file_close_written(&f, err, out->shown);
+}
+
+/* Rank 0: marks the temporary complete (f: still open, or reopened here when negative),
+ * commits it (fsync, rename, fsync of the directory) and prunes old checkpoints. */
+static WsErr finish_on_root(const WsOutfile *out, const char *dir, int keep, hid_t f) {
+  if (f < 0) f = H5Fopen(out->temp, H5F_ACC_RDWR, H5P_DEFAULT);
+  WS_CHECK(f >= 0, WS_ERR_RUNTIME, "cannot reopen checkpoint '%s'", out->shown);
+  if (fault_due()) {
     H5Fflush(f, H5F_SCOPE_GLOBAL);
     raise(SIGKILL);
   }
   /* Written last: a file without it was torn, whatever its name. */
-  if (!err) err = ws_h5small_attr_i64(f, "complete", 1);
-  if (err) ws_error_prefix(err, path);
-  err = ws_h5file_close_hid(f, err, path);
-  if (!err) err = ws_outfile_commit(&out);
-  if (err) {
-    ws_outfile_abandon(&out);
-    return ws_error_prefix(err, "checkpoint");
-  }
+  WsErr err = ws_h5small_attr_i64(f, "complete", 1);
+  if (err) ws_error_prefix(err, out->shown);
+  err = ws_h5file_close_hid(f, err, out->shown);
+  if (!err) err = ws_outfile_commit(out);
+  if (err) return err;
   long long iters[1024];
   int count = list_checkpoints(dir, iters, 1024);
   for (int i = keep; i < count; i++) {
@@ -124,14 +177,30 @@ WsErr ws_checkpoint_write(const char *dir, int keep, int64_t iteration,
                           const WsCheckpointContent *c, MPI_Comm comm, char path[WS_PATH_MAX]) {
   int rank;
   MPI_Comm_rank(comm, &rank);
+  char tmp[WS_PATH_MAX + 8];
+  checkpoint_name(dir, iteration, path);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
   WsErr err = WS_OK;
-  if (rank == 0) {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-      err = ws_error_set(WS_ERR_RUNTIME, "cannot create checkpoint directory '%s': %s", dir,
-                         strerror(errno));
-    if (!err) err = write_on_root(dir, keep, iteration, c, path);
-  }
-  return ws_comm_agree(comm, err);
+  if (rank == 0 && mkdir(dir, 0755) != 0 && errno != EEXIST)
+    err = ws_error_set(WS_ERR_RUNTIME, "cannot create checkpoint directory '%s': %s", dir,
+                       strerror(errno));
+  WsOutfile out;
+  if (!err) err = ws_outfile_begin(path, tmp, &out);
+  WS_CALL(ws_comm_agree(comm, err));
+  /* Replicated state from rank 0; row-partitioned state from every rank, into the same
+   * temporary; only then the completeness mark and the rename.  Without row-partitioned
+   * state the file stays open on rank 0 from creation to the mark. */
+  int partitioned = has_partitioned(c);
+  hid_t f = H5I_INVALID_HID;
+  err =
+      ws_comm_agree(comm, rank == 0 ? begin_on_root(&out, iteration, c, !partitioned, &f) : WS_OK);
+  if (!err && partitioned) err = write_partitioned(&out, c, comm);
+  if (!err)
+    err = ws_comm_agree(comm, rank == 0 ? finish_on_root(&out, dir, keep, f) : WS_OK);
+  else if (f >= 0)
+    H5Fclose(f);
+  if (err && rank == 0) ws_outfile_abandon(&out);
+  return err ? ws_error_prefix(err, "checkpoint") : WS_OK;
 }
 
 /* Opens path and checks the completeness mark; on success *file is open. */
@@ -190,6 +259,7 @@ static WsErr read_on_root(const char *path, WsCheckpointContent *c) {
   free(fingerprint);
   char name[256];
   for (int i = 0; i < c->n_fields && !err; i++) {
+    if (c->fields[i].part) continue;
     snprintf(name, sizeof name, "/state/%s", c->fields[i].name);
     err = ws_h5small_read_f64(f, path, name, c->fields[i].data, c->fields[i].len);
   }
@@ -204,12 +274,63 @@ static WsErr read_on_root(const char *path, WsCheckpointContent *c) {
   return err;
 }
 
+/* Local: this rank's rows of a row-partitioned field (its partition, maybe not the writer's). */
+static WsErr read_rows(hid_t file, const char *path, const WsStateField *field) {
+  char name[256];
+  snprintf(name, sizeof name, "/state/%s", field->name);
+  const WsPartition *part = field->part;
+  hid_t d = H5Lexists(file, "/state", H5P_DEFAULT) > 0 && H5Lexists(file, name, H5P_DEFAULT) > 0
+                ? H5Dopen2(file, name, H5P_DEFAULT)
+                : H5I_INVALID_HID;
+  WS_CHECK(d >= 0, WS_ERR_INPUT, "%s: %s missing", path, name);
+  hid_t fspace = H5Dget_space(d);
+  hsize_t dims[2] = {0, 0};
+  int nd = fspace < 0 ? -1 : H5Sget_simple_extent_dims(fspace, dims, NULL);
+  herr_t st = 0;
+  if (nd != 2 || dims[0] != (hsize_t)part->rows || dims[1] != (hsize_t)field->width) {
+    st = -1;
+    ws_error_set(WS_ERR_INPUT, "%s: %s is not %lld x %lld", path, name, (long long)part->rows,
+                 (long long)field->width);
+  }
+  /* Pieces of at most 2^27 values: MPI-IO counts are int. */
+  int64_t piece = ((int64_t)1 << 27) / (field->width > 0 ? field->width : 1);
+  if (piece < 1) piece = 1;
+  for (int64_t r = 0; r < part->count && st >= 0; r += piece) {
+    int64_t rows = part->count - r < piece ? part->count - r : piece;
+    hsize_t start[2] = {(hsize_t)(part->start + r), 0}, count[2] = {(hsize_t)rows, dims[1]};
+    hsize_t mdims[1] = {(hsize_t)rows * dims[1]};
+    hid_t mspace = H5Screate_simple(1, mdims, NULL);
+    st = mspace < 0 ? -1 : H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+    if (st >= 0)
+      st = H5Dread(d, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT,
+                   field->data + r * field->width);
+    if (mspace >= 0) H5Sclose(mspace);
+    if (st < 0) ws_error_set(WS_ERR_INPUT, "%s: cannot read %s", path, name);
+  }
+  if (fspace >= 0) H5Sclose(fspace);
+  H5Dclose(d);
+  return st < 0 ? WS_ERR_INPUT : WS_OK;
+}
+
+/* Collective: every rank reads its rows of the row-partitioned fields. */
+static WsErr read_partitioned(const char *path, WsCheckpointContent *c, MPI_Comm comm) {
+  WsH5File *f = NULL;
+  WS_CALL(ws_h5file_open(path, comm, &f));
+  WsErr err = WS_OK;
+  for (int i = 0; i < c->n_fields && !err; i++)
+    if (c->fields[i].part) err = read_rows(f->file, path, &c->fields[i]);
+  ws_h5file_close(&f);
+  return ws_comm_agree(comm, err);
+}
+
 WsErr ws_checkpoint_read(const char *path, WsCheckpointContent *c, MPI_Comm comm) {
   int rank;
   MPI_Comm_rank(comm, &rank);
   WS_CALL(ws_comm_agree(comm, rank == 0 ? read_on_root(path, c) : WS_OK));
   for (int i = 0; i < c->n_fields; i++)
-    WS_MPI(MPI_Bcast(c->fields[i].data, (int)c->fields[i].len, MPI_DOUBLE, 0, comm));
+    if (!c->fields[i].part)
+      WS_MPI(MPI_Bcast(c->fields[i].data, (int)c->fields[i].len, MPI_DOUBLE, 0, comm));
+  if (has_partitioned(c)) WS_CALL(read_partitioned(path, c, comm));
   long long len = c->history->len;
   WS_MPI(MPI_Bcast(&len, 1, MPI_LONG_LONG, 0, comm));
   WS_CALL(ws_comm_agree(comm, ws_history_resize(c->history, len)));

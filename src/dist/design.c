@@ -236,18 +236,19 @@ WsErr ws_design_centre(WsDesign *des, MPI_Comm comm, WsTimers *timers) {
 /* One block of rows (as stored, or expanded rows of doubles) through the dense or the
  * member-list kernel. */
 static void gradient_rows(const WsDesign *des, const WsDesignWeights *wt, int64_t rows,
-                          const void *X, int is_f32, const double *y, double *g, double *sums) {
+                          const void *X, int is_f32, const double *y, double *g, double *sums,
+                          double *res) {
   int n = des->n, q = des->q;
   if (wt->W && is_f32)
-    ws_kernels_residual_gradient_f32(rows, n, q, X, y, wt->W, des->shift, g, sums);
+    ws_kernels_residual_gradient_f32(rows, n, q, X, y, wt->W, des->shift, g, sums, res);
   else if (wt->W)
-    ws_kernels_residual_gradient_f64(rows, n, q, X, y, wt->W, des->shift, g, sums);
+    ws_kernels_residual_gradient_f64(rows, n, q, X, y, wt->W, des->shift, g, sums, res);
   else if (is_f32)
     ws_kernels_residual_gradient_members_f32(rows, n, q, X, y, des->shift, wt->start, wt->input,
-                                             wt->wm, g, sums);
+                                             wt->wm, g, sums, res);
   else
     ws_kernels_residual_gradient_members_f64(rows, n, q, X, y, des->shift, wt->start, wt->input,
-                                             wt->wm, g, sums);
+                                             wt->wm, g, sums, res);
 }
 
 void ws_design_gradient_prepare(WsDesign *des, const WsDesignWeights *wt, const double *c) {
@@ -265,8 +266,8 @@ void ws_design_gradient_prepare(WsDesign *des, const WsDesignWeights *wt, const 
   }
 }
 
-void ws_design_gradient_rows(WsDesign *des, const WsDesignWeights *wt, int use_y, int64_t i0,
-                             int64_t rows, double *g, double *sums) {
+void ws_design_gradient_rows(WsDesign *des, const WsDesignWeights *wt, const double *Y, double *R,
+                             int64_t i0, int64_t rows, double *g, double *sums) {
   int n = des->n, q = des->q;
   double *local = des->pass_sums;
   memset(local, 0, (size_t)2 * q * sizeof *local);
@@ -276,14 +277,15 @@ void ws_design_gradient_rows(WsDesign *des, const WsDesignWeights *wt, int use_y
     for (int64_t i = i0, avail = 0; i < end; i += avail) {
       const void *x = ws_rowread_row(des->x_rows, i, &avail);
       if (avail > end - i) avail = end - i;
-      gradient_rows(des, wt, avail, x, des->dtype == WS_DTYPE_F32, use_y ? des->y + i * q : NULL, g,
-                    local);
+      gradient_rows(des, wt, avail, x, des->dtype == WS_DTYPE_F32, Y ? Y + i * q : NULL, g, local,
+                    R ? R + i * q : NULL);
     }
   } else {
     for (int64_t s0 = i0; s0 < end; s0 += WS_SLAB_ROWS) {
       int64_t slab = end - s0 < WS_SLAB_ROWS ? end - s0 : WS_SLAB_ROWS;
       ws_design_rows(des, s0, slab, des->slab);
-      gradient_rows(des, wt, slab, des->slab, 0, use_y ? des->y + s0 * q : NULL, g, local);
+      gradient_rows(des, wt, slab, des->slab, 0, Y ? Y + s0 * q : NULL, g, local,
+                    R ? R + s0 * q : NULL);
     }
   }
   /* Centring: sum_i r_io (x_i - mu) = sum_i r_io x_i - mu sum_i r_io. */
@@ -303,5 +305,5 @@ void ws_design_gradient_rows(WsDesign *des, const WsDesignWeights *wt, int use_y
 void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *c, int use_y,
                         double *g, double *sums) {
   ws_design_gradient_prepare(des, wt, c);
-  ws_design_gradient_rows(des, wt, use_y, 0, des->part.count, g, sums);
+  ws_design_gradient_rows(des, wt, use_y ? des->y : NULL, NULL, 0, des->part.count, g, sums);
 }

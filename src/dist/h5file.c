@@ -171,7 +171,7 @@ WsErr ws_h5file_open_local(const char *path, hid_t *file) {
   return *file < 0 ? open_failed(path) : WS_OK;
 }
 
-WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **out) {
+static WsErr open_existing(const char *path, MPI_Comm comm, unsigned flags, WsH5File **out) {
   *out = NULL;
   WS_CALL(ws_comm_agree(comm, check_readable(path)));
   WsH5File *f = NULL;
@@ -181,7 +181,7 @@ WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **out) {
   if (fapl < 0) {
     err = ws_h5file_failed(__FILE__, __LINE__, __func__, "cannot set up MPI-IO to open '%s'", path);
   } else {
-    f->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    f->file = H5Fopen(path, flags, fapl);
     if (f->file < 0) err = open_failed(path);
     H5Pclose(fapl);
   }
@@ -213,6 +213,14 @@ WsErr ws_h5file_create(const char *path, MPI_Comm comm, WsH5File **out) {
   }
   *out = f;
   return WS_OK;
+}
+
+WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **out) {
+  return open_existing(path, comm, H5F_ACC_RDONLY, out);
+}
+
+WsErr ws_h5file_open_rw(const char *path, MPI_Comm comm, WsH5File **out) {
+  return open_existing(path, comm, H5F_ACC_RDWR, out);
 }
 
 void ws_h5file_close(WsH5File **f) {

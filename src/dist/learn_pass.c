@@ -288,7 +288,7 @@ static void gradient_rows(void *ctx, int64_t i0, int64_t rows_in, double *out) {
   double *g = out, *sums = out + (int64_t)sets * n;
   if (!lp->split) {
     const WsDesignWeights dense = {.W = lp->w};
-    ws_design_gradient_rows(des, &dense, 1, i0, rows_in, g, sums);
+    ws_design_gradient_rows(des, &dense, des->y, NULL, i0, rows_in, g, sums);
     return;
   }
   double part[4] = {0.0, 0.0, 0.0, 0.0};
@@ -306,7 +306,7 @@ static void gradient_rows(void *ctx, int64_t i0, int64_t rows_in, double *out) {
     }
     for (int s = 0; s < 2; s++)
       ws_kernels_residual_gradient_f64(count[s], n, 1, buf[s], lp->ysel + s * WS_SLAB_ROWS, lp->w,
-                                       &lp->shift, g + (int64_t)s * n, part + 2 * s);
+                                       &lp->shift, g + (int64_t)s * n, part + 2 * s, NULL);
   }
   /* Centring: sum_i r_i (x_i - mu) = sum_i r_i x_i - mu sum_i r_i. */
   for (int s = 0; s < 2 && des->centred; s++)

@@ -84,11 +84,13 @@ void ws_problem_destroy(WsProblem **p) {
   *p = NULL;
 }
 
-/* One evaluation's pass: the weights (or member weights) for u and whether it uses y. */
+/* One evaluation's pass: the weights (or member weights) for u, the targets (NULL: 0) and
+ * where the residuals go (NULL: nowhere). */
 typedef struct {
   WsProblem *p;
   WsDesignWeights wt;
-  int use_y;
+  const double *Y;
+  double *R;
 } ObjectivePass;
 
 /* Local rows [i0, i0 + rows): the tied gradient (not divided by m) added to buf[0..k) and
@@ -104,7 +106,7 @@ static void objective_rows(void *ctx, int64_t i0, int64_t rows, double *buf) {
   memset(p->gw, 0, (size_t)(p->sparse ? sh->nnz : p->nw) * sizeof *p->gw);
   double *sums = p->sums, *tied = p->buf;
   memset(sums, 0, (size_t)2 * q * sizeof *sums);
-  ws_design_gradient_rows(p->design, &op->wt, op->use_y, i0, rows, p->gw, sums);
+  ws_design_gradient_rows(p->design, &op->wt, op->Y, op->R, i0, rows, p->gw, sums);
   for (int o = 0; o < q; o++)
     buf[k + o] += sums[o];
   if (p->sparse) {
@@ -120,13 +122,14 @@ static void objective_rows(void *ctx, int64_t i0, int64_t rows, double *buf) {
     buf[t] += tied[t];
 }
 
-/* The one pass + one allreduce behind both the gradient and the Hessian product. */
-static WsErr objective_pass(WsProblem *p, const double *u, int use_y, const double *control_in,
-                            double *out, WsEval *ev) {
+/* Collective: the pass over every row with the shift c (NULL: 0), and the one reduction of
+ * its k + q sums and the control values, into p->reduce. */
+static WsErr reduced_pass(WsProblem *p, const double *u, const double *c, const double *Y,
+                          double *R, const double *control_in) {
   int k = p->k, q = p->q;
   const WsSharing *sh = p->sharing;
   double *buf = p->reduce;
-  ObjectivePass op = {p, {.W = p->w}, use_y};
+  ObjectivePass op = {p, {.W = p->w}, Y, R};
   if (p->sparse) {
     for (int e = 0; e < sh->nnz; e++)
       p->w[e] = u[sh->member_tied[e]];
@@ -134,13 +137,21 @@ static WsErr objective_pass(WsProblem *p, const double *u, int use_y, const doub
   } else {
     ws_problem_expand(p, u, p->w);
   }
-  /* The Hessian's direction has no intercept component: it is not a parameter. */
-  ws_design_gradient_prepare(p->design, &op.wt, use_y ? p->c : NULL);
+  ws_design_gradient_prepare(p->design, &op.wt, c);
   memset(buf, 0, (size_t)(k + q) * sizeof *buf);
   for (int f = 0; f < WS_CONTROL_COUNT; f++)
     buf[k + q + f] = control_in ? control_in[f] : 0.0;
-  WS_CALL(ws_pass_sum_run(p->design, p->comm, objective_rows, &op, k + q + WS_CONTROL_COUNT, buf,
-                          WS_TIME_COMPUTE, p->timers));
+  return ws_pass_sum_run(p->design, p->comm, objective_rows, &op, k + q + WS_CONTROL_COUNT, buf,
+                         WS_TIME_COMPUTE, p->timers);
+}
+
+/* The one pass + one allreduce behind both the gradient and the Hessian product. */
+static WsErr objective_pass(WsProblem *p, const double *u, int use_y, const double *control_in,
+                            double *out, WsEval *ev) {
+  int k = p->k, q = p->q;
+  double *buf = p->reduce;
+  /* The Hessian's direction has no intercept component: it is not a parameter. */
+  WS_CALL(reduced_pass(p, u, use_y ? p->c : NULL, use_y ? p->design->y : NULL, NULL, control_in));
   double m = (double)p->design->part.rows;
   for (int t = 0; t < k; t++)
     out[t] = buf[t] / m + p->ridge * p->norm2[t] * u[t];
@@ -163,6 +174,24 @@ WsErr ws_problem_gradient(WsProblem *p, const double *u, const double *control_i
 WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in, double *q,
                          WsEval *ev) {
   return objective_pass(p, v, 0, control_in, q, ev);
+}
+
+WsErr ws_problem_bidiag(WsProblem *p, const double *v, double *rows, const double *control_in,
+                        int from_y, double *zt, double *ss, double *control) {
+  int k = p->k, q = p->q;
+  /* from_y: the kernel's residual of v is Z v - (y - c); its negative is what LSQR starts from. */
+  WS_CALL(reduced_pass(p, v, from_y ? p->c : NULL, from_y ? p->design->y : rows, rows, control_in));
+  double sign = from_y ? -1.0 : 1.0;
+  if (from_y) {
+    int64_t len = p->design->part.count * (int64_t)q;
+    for (int64_t i = 0; i < len; i++)
+      rows[i] = -rows[i];
+  }
+  for (int t = 0; t < k; t++)
+    zt[t] = sign * p->reduce[t];
+  memcpy(ss, p->reduce + k, (size_t)q * sizeof *ss);
+  memcpy(control, p->reduce + k + q, WS_CONTROL_COUNT * sizeof *control);
+  return WS_OK;
 }
 
 int64_t ws_problem_allreduce_bytes(const WsProblem *p) {

@@ -37,7 +37,7 @@ static inline void v2_store(double *p, WsV2 v) {
 #define WS_DEFINE_OUTPUT_BLOCK(NAME, T, V, R)                                                      \
   static inline void NAME##_b##V##r##R(int n, int q, int o0, const T *x, const double *y,          \
                                        const double *W, const double *shift, double *G,            \
-                                       double *sums) {                                             \
+                                       double *sums, double *res) {                                \
     WsV2 d[R][V], rv[R][V];                                                                        \
     for (int a = 0; a < R; a++)                                                                    \
       for (int v = 0; v < V; v++)                                                                  \
@@ -61,6 +61,7 @@ static inline void v2_store(double *p, WsV2 v) {
         for (int l = 0; l < 2; l++) {                                                              \
           int o = o0 + 2 * v + l;                                                                  \
           r[l] += shift[o] - (y ? y[(int64_t)a * q + o] : 0.0);                                    \
+          if (res) res[(int64_t)a * q + o] = r[l];                                                 \
           sums[o] += r[l] * r[l];                                                                  \
           sums[q + o] += r[l];                                                                     \
         }                                                                                          \
@@ -85,14 +86,15 @@ static inline void v2_store(double *p, WsV2 v) {
 /* One output of R rows (an odd last output). */
 #define WS_DEFINE_OUTPUT_ONE(NAME, T, R)                                                           \
   static inline void NAME##_b0r##R(int n, int q, int o, const T *x, const double *y,               \
-                                   const double *W, const double *shift, double *G,                \
-                                   double *sums) {                                                 \
+                                   const double *W, const double *shift, double *G, double *sums,  \
+                                   double *res) {                                                  \
     double r[R];                                                                                   \
     for (int a = 0; a < R; a++) {                                                                  \
       double d = 0.0;                                                                              \
       for (int j = 0; j < n; j++)                                                                  \
         d += (double)x[(int64_t)a * n + j] * W[(int64_t)j * q + o];                                \
       r[a] = d + shift[o] - (y ? y[(int64_t)a * q + o] : 0.0);                                     \
+      if (res) res[(int64_t)a * q + o] = r[a];                                                     \
       sums[o] += r[a] * r[a];                                                                      \
       sums[q + o] += r[a];                                                                         \
     }                                                                                              \
@@ -107,7 +109,7 @@ static inline void v2_store(double *p, WsV2 v) {
 #define WS_DEFINE_RESIDUAL_GRADIENT(NAME, T)                                                       \
   __attribute__((noinline)) static void NAME##_one(int64_t rows, int n, const T *X,                \
                                                    const double *y, const double *w, double shift, \
-                                                   double *g, double *sums) {                      \
+                                                   double *g, double *sums, double *res) {         \
     double s2 = sums[0], s1 = sums[1];                                                             \
     for (int64_t i = 0; i < rows; i++) {                                                           \
       const T *x = X + i * n;                                                                      \
@@ -115,6 +117,7 @@ static inline void v2_store(double *p, WsV2 v) {
       for (int j = 0; j < n; j++)                                                                  \
         d += (double)x[j] * w[j];                                                                  \
       double r = d + shift - (y ? y[i] : 0.0);                                                     \
+      if (res) res[i] = r;                                                                         \
       for (int j = 0; j < n; j++)                                                                  \
         g[j] += r * (double)x[j];                                                                  \
       s2 += r * r;                                                                                 \
@@ -134,30 +137,31 @@ static inline void v2_store(double *p, WsV2 v) {
   /* Outputs o .. o + B - 1 of one row, or of two when pair. */                                    \
   static inline void NAME##_block(int B, int pair, int n, int q, int o, const T *x,                \
                                   const double *y, const double *W, const double *shift,           \
-                                  double *G, double *sums) {                                       \
-    if (B == 8 && pair) NAME##_b4r2(n, q, o, x, y, W, shift, G, sums);                             \
-    if (B == 8 && !pair) NAME##_b4r1(n, q, o, x, y, W, shift, G, sums);                            \
-    if (B == 4 && pair) NAME##_b2r2(n, q, o, x, y, W, shift, G, sums);                             \
-    if (B == 4 && !pair) NAME##_b2r1(n, q, o, x, y, W, shift, G, sums);                            \
-    if (B == 2 && pair) NAME##_b1r2(n, q, o, x, y, W, shift, G, sums);                             \
-    if (B == 2 && !pair) NAME##_b1r1(n, q, o, x, y, W, shift, G, sums);                            \
-    if (B == 1 && pair) NAME##_b0r2(n, q, o, x, y, W, shift, G, sums);                             \
-    if (B == 1 && !pair) NAME##_b0r1(n, q, o, x, y, W, shift, G, sums);                            \
+                                  double *G, double *sums, double *res) {                          \
+    if (B == 8 && pair) NAME##_b4r2(n, q, o, x, y, W, shift, G, sums, res);                        \
+    if (B == 8 && !pair) NAME##_b4r1(n, q, o, x, y, W, shift, G, sums, res);                       \
+    if (B == 4 && pair) NAME##_b2r2(n, q, o, x, y, W, shift, G, sums, res);                        \
+    if (B == 4 && !pair) NAME##_b2r1(n, q, o, x, y, W, shift, G, sums, res);                       \
+    if (B == 2 && pair) NAME##_b1r2(n, q, o, x, y, W, shift, G, sums, res);                        \
+    if (B == 2 && !pair) NAME##_b1r1(n, q, o, x, y, W, shift, G, sums, res);                       \
+    if (B == 1 && pair) NAME##_b0r2(n, q, o, x, y, W, shift, G, sums, res);                        \
+    if (B == 1 && !pair) NAME##_b0r1(n, q, o, x, y, W, shift, G, sums, res);                       \
   }                                                                                                \
   void NAME(int64_t rows, int n, int q, const T *X, const double *Y, const double *W,              \
-            const double *shift, double *G, double *sums) {                                        \
+            const double *shift, double *G, double *sums, double *R) {                             \
     if (q == 1) {                                                                                  \
-      NAME##_one(rows, n, X, Y, W, shift[0], G, sums);                                             \
+      NAME##_one(rows, n, X, Y, W, shift[0], G, sums, R);                                          \
       return;                                                                                      \
     }                                                                                              \
     for (int64_t i = 0; i < rows; i += 2) {                                                        \
       const T *x = X + i * n;                                                                      \
       const double *y = Y ? Y + i * q : NULL;                                                      \
+      double *res = R ? R + i * q : NULL;                                                          \
       int o = 0, pair = i + 1 < rows;                                                              \
       /* Blocks of 8, then at most one each of 4, 2 and 1 for the rest. */                         \
       for (int B = 8; B >= 1; B /= 2)                                                              \
         for (; o + B <= q && (B == 8 || (q - o) & B); o += B)                                      \
-          NAME##_block(B, pair, n, q, o, x, y, W, shift, G, sums);                                 \
+          NAME##_block(B, pair, n, q, o, x, y, W, shift, G, sums, res);                            \
     }                                                                                              \
   }
 
@@ -176,7 +180,7 @@ WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
  * block of rows, so the same rows give the same bits. */
 #define WS_MEMBER_OUTPUT(T, J)                                                                     \
   do {                                                                                             \
-    double d[WS_MEMBER_ROWS] = {0.0}, r[WS_MEMBER_ROWS];                                           \
+    double d[WS_MEMBER_ROWS] = {0.0}, r[WS_MEMBER_ROWS] = {0.0};                                   \
     for (int e = e0; e < e1; e++) {                                                                \
       double w = wm[e];                                                                            \
       for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                     \
@@ -184,6 +188,9 @@ WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
     }                                                                                              \
     for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                       \
       if (a < rows) r[a] = d[a] + shift[o] - (y ? y[(int64_t)a * q + o] : 0.0);                    \
+    /* After y is read: res may be y itself. */                                                    \
+    for (int a = 0; a < WS_MEMBER_ROWS && res; a++)                                                \
+      if (a < rows) res[(int64_t)a * q + o] = r[a];                                                \
     for (int e = e0; e < e1; e++) {                                                                \
       double g = gm[e];                                                                            \
       for (int a = 0; a < WS_MEMBER_ROWS; a++)                                                     \
@@ -204,7 +211,7 @@ WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
 #define WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(NAME, T)                                               \
   static inline void NAME##_rows(int rows, int n, int q, const T *x, const double *y,              \
                                  const double *shift, const int *start, const int *input,          \
-                                 const double *wm, double *gm, double *sums) {                     \
+                                 const double *wm, double *gm, double *sums, double *res) {        \
     for (int o = 0; o < q; o++) {                                                                  \
       int e0 = start[o], e1 = start[o + 1];                                                        \
       if (e1 > e0 && input[e1 - 1] - input[e0] == e1 - 1 - e0) {                                   \
@@ -216,13 +223,15 @@ WS_DEFINE_RESIDUAL_GRADIENT(ws_kernels_residual_gradient_f32, float)
     }                                                                                              \
   }                                                                                                \
   void NAME(int64_t rows, int n, int q, const T *X, const double *Y, const double *shift,          \
-            const int *start, const int *input, const double *wm, double *gm, double *sums) {      \
+            const int *start, const int *input, const double *wm, double *gm, double *sums,        \
+            double *R) {                                                                           \
     int64_t i = 0;                                                                                 \
     for (; i + WS_MEMBER_ROWS <= rows; i += WS_MEMBER_ROWS)                                        \
       NAME##_rows(WS_MEMBER_ROWS, n, q, X + i * n, Y ? Y + i * q : NULL, shift, start, input, wm,  \
-                  gm, sums);                                                                       \
+                  gm, sums, R ? R + i * q : NULL);                                                 \
     for (; i < rows; i++)                                                                          \
-      NAME##_rows(1, n, q, X + i * n, Y ? Y + i * q : NULL, shift, start, input, wm, gm, sums);    \
+      NAME##_rows(1, n, q, X + i * n, Y ? Y + i * q : NULL, shift, start, input, wm, gm, sums,     \
+                  R ? R + i * q : NULL);                                                           \
   }
 
 WS_DEFINE_RESIDUAL_GRADIENT_MEMBERS(ws_kernels_residual_gradient_members_f64, double)

@@ -477,17 +477,19 @@ static int learn_state(WsSolver *s, WsStateField *fields, int max) {
   WsLearnRun *L = s->impl;
   if (max < 11) return 0;
   int nf = 0, np = L->n_path_max;
-  fields[nf++] = (WsStateField){"model", L->model, (int64_t)s->prob->n + 1};
-  fields[nf++] = (WsStateField){"common", s->common, WS_S_COUNT};
-  fields[nf++] = (WsStateField){"learn", L->scal, LS_COUNT};
-  fields[nf++] = (WsStateField){"gram", L->gram, L->gram_len};
-  fields[nf++] = (WsStateField){"gram_b", L->gram_b, (int64_t)L->sets * L->dim};
-  fields[nf++] = (WsStateField){"free", L->free, L->dim};
-  fields[nf++] = (WsStateField){"free_grad", L->free_grad, (int64_t)L->sets * L->dim};
-  fields[nf++] = (WsStateField){"importance", L->importance, L->P};
-  fields[nf++] = (WsStateField){"labels", L->labels, (int64_t)np * L->P};
-  fields[nf++] = (WsStateField){"fits", L->fits, (int64_t)np * L->dim};
-  fields[nf++] = (WsStateField){"path", L->path, (int64_t)np * PC_COUNT};
+  fields[nf++] = (WsStateField){.name = "model", .data = L->model, .len = (int64_t)s->prob->n + 1};
+  fields[nf++] = (WsStateField){.name = "common", .data = s->common, .len = WS_S_COUNT};
+  fields[nf++] = (WsStateField){.name = "learn", .data = L->scal, .len = LS_COUNT};
+  fields[nf++] = (WsStateField){.name = "gram", .data = L->gram, .len = L->gram_len};
+  fields[nf++] =
+      (WsStateField){.name = "gram_b", .data = L->gram_b, .len = (int64_t)L->sets * L->dim};
+  fields[nf++] = (WsStateField){.name = "free", .data = L->free, .len = L->dim};
+  fields[nf++] =
+      (WsStateField){.name = "free_grad", .data = L->free_grad, .len = (int64_t)L->sets * L->dim};
+  fields[nf++] = (WsStateField){.name = "importance", .data = L->importance, .len = L->P};
+  fields[nf++] = (WsStateField){.name = "labels", .data = L->labels, .len = (int64_t)np * L->P};
+  fields[nf++] = (WsStateField){.name = "fits", .data = L->fits, .len = (int64_t)np * L->dim};
+  fields[nf++] = (WsStateField){.name = "path", .data = L->path, .len = (int64_t)np * PC_COUNT};
   return nf;
 }
 

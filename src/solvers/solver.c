@@ -9,8 +9,8 @@
 #include "solver_impl.h"
 
 static const WsSolverOps *const ws_solvers[] = {&ws_solver_gd_ops, &ws_solver_agd_ops,
-                                                &ws_solver_cg_ops, &ws_solver_qr_ops,
-                                                &ws_solver_cholesky_ops};
+                                                &ws_solver_cg_ops, &ws_solver_lsqr_ops,
+                                                &ws_solver_qr_ops, &ws_solver_cholesky_ops};
 
 /* u, common, precond, the vectors and the scalars must fit a checkpoint's fields. */
 _Static_assert(3 + WS_SOLVER_MAX_VECTORS + 1 <= WS_STATE_MAX_FIELDS, "state fields");
@@ -36,7 +36,7 @@ WsErr ws_solver_create(const char *name, WsProblem *prob, const WsSolverOptions 
   /* QR's Householder reductions run over ScaLAPACK's row blocks, i.e. the ranks. */
   WS_CHECK(ops != &ws_solver_qr_ops || !prob->design->reproducible, WS_ERR_INPUT,
            "--solver qr cannot give results independent of the number of ranks; with "
-           "--reproducible use --solver cholesky, cg, agd or gd");
+           "--reproducible use --solver cholesky, lsqr, cg, agd or gd");
   return ws_solver_create_ops(ops, name, reason, prob, opt, out);
 }
 
@@ -134,14 +134,19 @@ WsErr ws_solver_start(WsSolver *s, const double *w0) {
 
 int ws_solver_state(WsSolver *s, WsStateField *fields, int max) {
   if (s->ops->state) return s->ops->state(s, fields, max);
+  return ws_solver_common_state(s, fields, max);
+}
+
+int ws_solver_common_state(WsSolver *s, WsStateField *fields, int max) {
   int nf = 0, k = s->prob->k;
   if (max < 3 + s->ops->n_vectors + 1) return 0;
-  fields[nf++] = (WsStateField){"tied", s->u, k};
-  fields[nf++] = (WsStateField){"common", s->common, WS_S_COUNT};
-  fields[nf++] = (WsStateField){"precond", s->prob->precond, k};
+  fields[nf++] = (WsStateField){.name = "tied", .data = s->u, .len = k};
+  fields[nf++] = (WsStateField){.name = "common", .data = s->common, .len = WS_S_COUNT};
+  fields[nf++] = (WsStateField){.name = "precond", .data = s->prob->precond, .len = k};
   for (int v = 0; v < s->ops->n_vectors; v++)
-    fields[nf++] = (WsStateField){s->ops->vector_names[v], s->vec[v], k};
-  if (s->ops->n_scalars > 0) fields[nf++] = (WsStateField){"scalars", s->scalar, s->ops->n_scalars};
+    fields[nf++] = (WsStateField){.name = s->ops->vector_names[v], .data = s->vec[v], .len = k};
+  if (s->ops->n_scalars > 0)
+    fields[nf++] = (WsStateField){.name = "scalars", .data = s->scalar, .len = s->ops->n_scalars};
   return nf;
 }
 

@@ -58,12 +58,16 @@ WsErr ws_solver_create_ops(const WsSolverOps *ops, const char *name, const char 
 /* Records the first evaluation, then fills info: converged when |A g| <= max(rtol |A g0|,
  * atol); diverged when the loss is non-finite or has grown a thousandfold. */
 void ws_solver_judge(WsSolver *s, const WsEval *ev, double gnorm, WsStepInfo *info);
+/* Local: the state fields every iterative solver has (u, common, precond, its vectors and
+ * scalars), at most max; returns their number (0 when they do not fit). */
+int ws_solver_common_state(WsSolver *s, WsStateField *fields, int max);
 /* The step advice shared by the gradient solvers (gd, agd). */
 void ws_solver_step_advice(const WsSolver *s, char *text, size_t size);
 
 extern const WsSolverOps ws_solver_gd_ops;
 extern const WsSolverOps ws_solver_agd_ops;
 extern const WsSolverOps ws_solver_cg_ops;
+extern const WsSolverOps ws_solver_lsqr_ops;
 extern const WsSolverOps ws_solver_cholesky_ops;
 extern const WsSolverOps ws_solver_qr_ops;
 extern const WsSolverOps ws_solver_auto_direct_ops;

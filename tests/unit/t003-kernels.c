@@ -1,8 +1,8 @@
 /* The row kernels (wshare/kernels.h) against naive loops in long double: the fused
- * residual/gradient pass for float64 and float32 rows (shift and no y included) for 1, 3, 8
- * and 11 outputs, dense and over member lists, the members' right-hand side, the polynomial
- * expansion, the conversion to double, the Gram update (1 and 3 right-hand sides) and the
- * non-finite count. */
+ * residual/gradient pass for float64 and float32 rows (shift and no y included; the residuals
+ * kept in place of y or apart) for 1, 3, 8 and 11 outputs, dense and over member lists, the
+ * members' right-hand side, the polynomial expansion, the conversion to double, the Gram update (1
+ * and 3 right-hand sides) and the non-finite count. */
 #include <math.h>
 #include <string.h>
 
@@ -26,7 +26,7 @@ static void check_gradient(int f32, int use_y, int q, int members) {
   double Xd[ROWS * N], y[ROWS * QMAX], W[N * QMAX], G[N * QMAX], sums[2 * QMAX];
   float Xf[ROWS * N];
   int start[QMAX + 1], input[N * QMAX];
-  double wm[N * QMAX], gm[N * QMAX];
+  double wm[N * QMAX], gm[N * QMAX], res[ROWS * QMAX];
   for (int i = 0; i < ROWS * N; i++) {
     Xd[i] = ws_rng_normal(1, 1, (uint64_t)i);
     Xf[i] = (float)Xd[i];
@@ -58,15 +58,19 @@ static void check_gradient(int f32, int use_y, int q, int members) {
     sums[o] = 0.25;
     sums[q + o] = -0.5;
   }
-  const double *yy = use_y ? y : NULL;
+  /* The residuals are kept in place of y (as LSQR keeps u), or without y into res. */
+  memcpy(res, y, (size_t)ROWS * q * sizeof *y);
+  const double *yy = use_y ? res : NULL;
   if (members && f32)
-    ws_kernels_residual_gradient_members_f32(ROWS, N, q, Xf, yy, shift, start, input, wm, gm, sums);
+    ws_kernels_residual_gradient_members_f32(ROWS, N, q, Xf, yy, shift, start, input, wm, gm, sums,
+                                             res);
   else if (members)
-    ws_kernels_residual_gradient_members_f64(ROWS, N, q, Xd, yy, shift, start, input, wm, gm, sums);
+    ws_kernels_residual_gradient_members_f64(ROWS, N, q, Xd, yy, shift, start, input, wm, gm, sums,
+                                             res);
   else if (f32)
-    ws_kernels_residual_gradient_f32(ROWS, N, q, Xf, yy, W, shift, G, sums);
+    ws_kernels_residual_gradient_f32(ROWS, N, q, Xf, yy, W, shift, G, sums, res);
   else
-    ws_kernels_residual_gradient_f64(ROWS, N, q, Xd, yy, W, shift, G, sums);
+    ws_kernels_residual_gradient_f64(ROWS, N, q, Xd, yy, W, shift, G, sums, res);
   const char *what = members == 2 ? "member runs" : members ? "members" : "dense";
   for (int o = 0; o < q; o++) {
     long double rg[N], s2 = 0.25L, s1 = -0.5L, scale = 0.0L;
@@ -78,6 +82,9 @@ static void check_gradient(int f32, int use_y, int q, int members) {
         r += (long double)Xd[i * N + j] * W[j * q + o];
       for (int j = 0; j < N; j++)
         rg[j] += r * Xd[i * N + j];
+      UNIT_CHECK(rel_err(res[i * q + o], r, fabsl(r) + 1.0L) <= 1e-14,
+                 "%s %s q %d: residual (%d, %d): %.17g vs %.17Lg", what, f32 ? "f32" : "f64", q, i,
+                 o, res[i * q + o], r);
       s2 += r * r;
       s1 += r;
       scale += fabsl(r) * 10.0L;

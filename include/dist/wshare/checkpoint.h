@@ -2,7 +2,9 @@
  * the history, the effective configuration and the problem fingerprint.  Rank 0 writes (all state
  * is replicated) to a temporary name, flushes, fsyncs and renames, so only complete checkpoints
  * carry the final name; the newest `keep` are kept.  Reading happens on rank 0 and is broadcast, so
- * a restart may use any number of ranks. */
+ * a restart may use any number of ranks.  Row-partitioned fields (wshare/state.h) are written by
+ * every rank into its rows of the temporary before it is marked complete, and read by every rank
+ * for the rows of its current partition. */
 #ifndef WSHARE_CHECKPOINT_H
 #define WSHARE_CHECKPOINT_H
 

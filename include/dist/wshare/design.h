@@ -85,10 +85,12 @@ void ws_design_gradient(WsDesign *des, const WsDesignWeights *wt, const double *
                         double *g, double *sums);
 /* The same pass in two steps, for passes cut into chunks: prepare sets each output's shift
  * for the weights (once per pass); rows then adds the sums of local rows [i0, i0 + rows),
- * centring included, to g and sums (2 q). */
+ * centring included, to g and sums (2 q), with the targets Y (this rank's rows, part.count x
+ * q; NULL: 0) and, when R is not NULL, keeps each residual r_io in R (part.count x q; it may
+ * be Y itself: LSQR's vector u). */
 void ws_design_gradient_prepare(WsDesign *des, const WsDesignWeights *wt, const double *c);
-void ws_design_gradient_rows(WsDesign *des, const WsDesignWeights *wt, int use_y, int64_t i0,
-                             int64_t rows, double *g, double *sums);
+void ws_design_gradient_rows(WsDesign *des, const WsDesignWeights *wt, const double *Y, double *R,
+                             int64_t i0, int64_t rows, double *g, double *sums);
 /* Local row i of X as stored in memory (n_raw values of dtype). */
 static inline const void *ws_design_raw_row(const WsDesign *des, int64_t i) {
   return ws_rowread_row(des->x_rows, i, NULL);

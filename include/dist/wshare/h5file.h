@@ -57,6 +57,9 @@ WsErr ws_h5file_open(const char *path, MPI_Comm comm, WsH5File **f);
 /* Local: opens an existing file read-only on this rank alone, with the same checks and
  * messages. */
 WsErr ws_h5file_open_local(const char *path, hid_t *file);
+/* Collective: opens an existing file for writing its datasets in parallel (checkpoints'
+ * row-partitioned state, in their temporary). */
+WsErr ws_h5file_open_rw(const char *path, MPI_Comm comm, WsH5File **f);
 /* Collective: creates a file that does not exist yet (wshare writes temporaries only,
  * wshare/outfile.h). */
 WsErr ws_h5file_create(const char *path, MPI_Comm comm, WsH5File **f);

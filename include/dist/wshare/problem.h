@@ -62,6 +62,14 @@ WsErr ws_problem_gradient(WsProblem *p, const double *u, const double *control_i
 /* Collective: q = H v, the Hessian of L in u applied to v (k), and the control values. */
 WsErr ws_problem_hessian(WsProblem *p, const double *v, const double *control_in, double *q,
                          WsEval *ev);
+/* Collective: one pass of LSQR's bidiagonalization on the tied design Z (Z u = the centred
+ * X~ S u, this rank's rows; README "Solvers", lsqr).  rows holds this rank's part.count x q
+ * values.  With from_y, rows <- (y - c) - Z v (the residual LSQR starts from); otherwise
+ * rows <- Z v - rows (the caller scales rows by alpha beforehand).  Then zt = Z^T rows (k),
+ * ss[o] = |rows[:, o]|^2 (q) and control the control values, all summed over ranks: one sweep
+ * over the rows and one allreduce of k + q + control values, like the gradient. */
+WsErr ws_problem_bidiag(WsProblem *p, const double *v, double *rows, const double *control_in,
+                        int from_y, double *zt, double *ss, double *control);
 /* Bytes that one evaluation's allreduce carries. */
 int64_t ws_problem_allreduce_bytes(const WsProblem *p);
 

@@ -7,26 +7,28 @@
 
 /* For each row i and output o: r_io = x_i.W[:, o] + shift[o] - Y[i, o] (Y rows x q,
  * row-major; NULL: 0), and G[:, o] += r_io x_i, sums[o] += r_io^2, sums[q + o] += r_io.  W and G
- * are n x q, row-major.  One sweep over X for all outputs: each row is reused from cache for
- * every output's dot product and gradient right after it is read. */
+ * are n x q, row-major.  R (rows x q; NULL: not kept) receives the residuals r_io; it may be Y
+ * itself (each entry is read before it is overwritten), which is how LSQR's u = Z v - alpha u
+ * and Z^T u come out of one pass.  One sweep over X for all outputs: each row is reused from cache
+ * for every output's dot product and gradient right after it is read. */
 void ws_kernels_residual_gradient_f64(int64_t rows, int n, int q, const double *X, const double *Y,
-                                      const double *W, const double *shift, double *G,
-                                      double *sums);
+                                      const double *W, const double *shift, double *G, double *sums,
+                                      double *R);
 void ws_kernels_residual_gradient_f32(int64_t rows, int n, int q, const float *X, const double *Y,
-                                      const double *W, const double *shift, double *G,
-                                      double *sums);
+                                      const double *W, const double *shift, double *G, double *sums,
+                                      double *R);
 /* The same pass over member lists (sparse W): output o uses entries e = start[o] ..
  * start[o + 1] - 1, each the input input[e] with weight wm[e]: r_io = sum_e x_i[input[e]]
- * wm[e] + shift[o] - Y[i, o], gm[e] += r_io x_i[input[e]], and the sums as above.  Costs
+ * wm[e] + shift[o] - Y[i, o], gm[e] += r_io x_i[input[e]], the sums and R as above.  Costs
  * 2 nnz per row instead of 2 n q. */
 void ws_kernels_residual_gradient_members_f64(int64_t rows, int n, int q, const double *X,
                                               const double *Y, const double *shift,
                                               const int *start, const int *input, const double *wm,
-                                              double *gm, double *sums);
+                                              double *gm, double *sums, double *R);
 void ws_kernels_residual_gradient_members_f32(int64_t rows, int n, int q, const float *X,
                                               const double *Y, const double *shift,
                                               const int *start, const int *input, const double *wm,
-                                              double *gm, double *sums);
+                                              double *gm, double *sums, double *R);
 /* gm[e] += sum_i Y[i, o] X[i, input[e]] over the member lists above (the right-hand side of
  * normal equations with sparse ties). */
 void ws_kernels_members_accumulate(int64_t rows, int n, int q, const double *X, const double *Y,

@@ -1,6 +1,6 @@
 /* Solvers behind one interface (README "Solvers").
  *
- * Iterative solvers (gd, agd, cg) are started at initial weights (or restored from a
+ * Iterative solvers (gd, agd, cg, lsqr) are started at initial weights (or restored from a
  * checkpoint through their state fields) and advanced one iteration at a time by the run
  * loop, each iteration one pass over the rows and one MPI_Allreduce that also carries the
  * run's control values; their state is exposed as named fields so that a checkpoint can
@@ -39,7 +39,7 @@ typedef struct {
 
 typedef struct WsSolver WsSolver;
 
-/* 1 if name is a solver (gd, agd, cg, qr, cholesky or auto); local. */
+/* 1 if name is a solver (gd, agd, cg, lsqr, qr, cholesky or auto); local. */
 int ws_solver_known(const char *name);
 /* Creates solver name on prob.  "auto" chooses here (ws_solver_reason tells why).  A solver
  * that cannot handle the problem (e.g. cg on a sharing matrix that is not a projector) is
