@@ -21,7 +21,7 @@ expect_error 2 "solve: unexpected argument 'extra' (only one CONFIG.ini may be g
 expect_error 2 "predict: unexpected argument 'extra' (predict takes only options)" \
   predict --model model.h5 --data ok.h5 --out p.h5 extra
 expect_error 2 "gen: unexpected argument 'extra' (gen takes only options)" gen --out g.h5 --rows 3 --cols 2 extra
-expect_error 2 "solve: invalid value 'newton' for --solver (expected auto|gd|agd|cg|qr|cholesky)" solve --data ok.h5 --solver newton
+expect_error 2 "solve: invalid value 'newton' for --solver (expected auto|gd|agd|cg|lsqr|qr|cholesky)" solve --data ok.h5 --solver newton
 expect_error 2 "solve: invalid value 'diagonal' for --sharing (expected none|groups|matrix|learn)" solve --data ok.h5 --sharing diagonal
 expect_error 2 "solve: invalid value 'ones' for --init (expected zeros, uniform, normal or FILE:DATASET)" solve --data ok.h5 --init ones
 expect_error 2 "gen: invalid value 'f16' for --dtype (expected f64|f32)" gen --out g.h5 --rows 3 --cols 2 --dtype f16

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "solver_impl.h"
 #include "wshare/design.h"
 
 enum { DOUBLE = 8 };
@@ -66,9 +67,19 @@ void ws_footprint_qr(WsMemNeeds *n, const WsFootprintShape *s, int k, int interc
   ws_memcheck_add(n, "QR factor", 0, 0, 3 * kp * kp * DOUBLE + 4 * model_columns(s) * DOUBLE);
 }
 
+void ws_footprint_lsqr(WsMemNeeds *n, const WsFootprintShape *s, int k) {
+  ws_footprint_iterative(n, s);
+  ws_memcheck_add(n, "lsqr residual rows", outputs(s) * DOUBLE, 0, 0);
+  /* The kept basis of the reorthogonalization (solver_lsqr.c: up to 2048 tied columns). */
+  int64_t kept = k <= WS_LSQR_REORTH_MAX_K ? k : 0;
+  ws_memcheck_add(n, "lsqr vectors and basis", 0, 0, (kept + 6) * (int64_t)k * DOUBLE);
+}
+
 void ws_footprint_solver(WsMemNeeds *n, const WsFootprintShape *s, const char *solver, int k,
                          int intercept, int ridge) {
-  if (strcmp(solver, "cholesky") == 0)
+  if (strcmp(solver, "lsqr") == 0)
+    ws_footprint_lsqr(n, s, k);
+  else if (strcmp(solver, "cholesky") == 0)
     ws_footprint_cholesky(n, s, k);
   else if (strcmp(solver, "qr") == 0)
     ws_footprint_qr(n, s, k, intercept, ridge);

@@ -5,6 +5,9 @@
 #include "wshare/solver.h"
 
 enum { WS_SOLVER_MAX_VECTORS = 6, WS_SOLVER_MAX_SCALARS = 4 };
+/* lsqr reorthogonalizes against a kept, replicated basis up to this many tied columns (k x k
+ * doubles: at most 32 MB); the memory estimate (footprint.c) counts it from here. */
+enum { WS_LSQR_REORTH_MAX_K = 2048 };
 
 typedef struct {
   const char *name;

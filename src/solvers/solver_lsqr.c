@@ -39,7 +39,7 @@ enum { LS_STARTED, LS_STORED };             /* the start pass is done; basis vec
  * point the v_i lose their orthogonality as soon as a singular value has converged, and LSQR
  * then needs many times k iterations on an ill-conditioned design (972 for 64 tied columns of
  * condition 2e4, scipy's count; README "Solvers"); kept orthogonal, it ends near k. */
-enum { LSQR_REORTH_MAX_K = 2048 };
+enum { LSQR_REORTH_MAX_K = WS_LSQR_REORTH_MAX_K };
 /* Per block: alpha, beta, rhobar, phibar, |B|_F^2, |D_k|_F^2 (for cond), |b|, the stop
  * reason (0 = running, else LSQR's istop) and |A^T r| (the gradient's estimate). */
 enum {

@@ -32,6 +32,9 @@ void ws_footprint_cholesky(WsMemNeeds *n, const WsFootprintShape *s, int k);
 /* qr: the tied design copied into ScaLAPACK's blocks (local rows x tied columns), its
  * workspace, the residual vectors and the replicated triangular factor. */
 void ws_footprint_qr(WsMemNeeds *n, const WsFootprintShape *s, int k, int intercept, int ridge);
+/* lsqr: an iterative solver's vectors, this rank's rows of u (q per row), its k-vectors and
+ * the replicated basis of the reorthogonalization. */
+void ws_footprint_lsqr(WsMemNeeds *n, const WsFootprintShape *s, int k);
 /* The needs of solver (a name as ws_solver_name gives it) on k tied columns. */
 void ws_footprint_solver(WsMemNeeds *n, const WsFootprintShape *s, const char *solver, int k,
                          int intercept, int ridge);
