@@ -306,15 +306,22 @@ static WsErr check_memory(SolveRun *r) {
   return ws_memcheck_check(&needs, &r->budget, context, r->comm);
 }
 
-/* Once the solver is chosen: everything, its own buffers included. */
+/* Once the solver is chosen: everything, its own buffers and the tied design of compressed
+ * iterations included. */
+static void solver_needs(const SolveRun *r, int compressed, WsMemNeeds *needs) {
+  ws_memcheck_init(needs, r->shape.rows);
+  ws_footprint_design(needs, &r->shape);
+  ws_footprint_sharing(needs, &r->shape, r->sh->kind == WS_SHARING_MATRIX);
+  ws_footprint_solver(needs, &r->shape, ws_solver_name(r->solver), r->sh->k, r->cfg.intercept,
+                      r->cfg.ridge > 0.0);
+  if (compressed) ws_footprint_compressed(needs, r->sh->k1);
+}
+
 static WsErr check_solver_memory(SolveRun *r) {
   if (r->shape.rows == 0) return WS_OK;
   const char *name = ws_solver_name(r->solver);
   WsMemNeeds needs;
-  ws_memcheck_init(&needs, r->shape.rows);
-  ws_footprint_design(&needs, &r->shape);
-  ws_footprint_sharing(&needs, &r->shape, r->sh->kind == WS_SHARING_MATRIX);
-  ws_footprint_solver(&needs, &r->shape, name, r->sh->k, r->cfg.intercept, r->cfg.ridge > 0.0);
+  solver_needs(r, r->prob->Z != NULL, &needs);
   char context[WS_PATH_MAX + 64];
   snprintf(context, sizeof context, "solve: %s with --solver %s", r->cfg.data, name);
   return ws_memcheck_check(&needs, &r->budget, context, r->comm);
@@ -340,10 +347,33 @@ static WsErr setup(SolveRun *r) {
   t0 = ws_timer_now();
   WS_CALL(read_sharing(r));
   WS_CALL(ws_problem_create(r->comm, r->des, r->sh, c->ridge, c->intercept, &r->timers, &r->prob));
-  /* learn standardizes its own iterative free fit, if it runs one. */
-  if (c->standardize && !c->learn) WS_CALL(ws_comm_agree(r->comm, ws_problem_standardize(r->prob)));
   ws_timer_add(&r->timers, WS_TIME_SETUP, t0);
   return WS_OK;
+}
+
+/* Compressed iterations (README "Solvers"): an iterative solver sweeps the tied design
+ * Z = X S instead of X when the ties leave few tied columns and Z fits beside the rest;
+ * the decision and its reason are printed.  Collective (the budget is the same on every
+ * rank). */
+static WsErr compress(SolveRun *r) {
+  if (!ws_solver_is_iterative(r->solver) || r->cfg.learn || r->shape.rows == 0) return WS_OK;
+  char why[192];
+  int ok = ws_problem_compressible(r->prob, why, sizeof why);
+  /* A reproducible run decides by the ties alone, so that every rank count decides alike; if
+   * Z does not fit, the memory check says so (WSHARE_COMPRESS=off is the way round). */
+  if (ok && r->budget.per_rank >= 0 && !r->cfg.reproducible) {
+    WsMemNeeds needs;
+    solver_needs(r, 1, &needs);
+    int64_t bytes = ws_memcheck_bytes(&needs, r->size);
+    if (bytes > r->budget.per_rank) {
+      ok = 0;
+      snprintf(why, sizeof why, "with Z a rank would need %.0f MiB, more than its %.0f MiB",
+               (double)bytes / 1048576.0, (double)r->budget.per_rank / 1048576.0);
+    }
+  }
+  ws_report(&r->rep, "compress: %s (%s)\n", ok ? "iterations sweep Z = X S" : "iterations sweep X",
+            why);
+  return ok ? ws_problem_compress(r->prob) : WS_OK;
 }
 
 static void print_header(SolveRun *r) {
@@ -492,7 +522,10 @@ static WsErr solve(SolveRun *r) {
   if (ws_solver_reason(r->solver)[0])
     ws_report(&r->rep, "auto: chose %s (%s)\n", ws_solver_name(r->solver),
               ws_solver_reason(r->solver));
+  WS_CALL(compress(r));
   WS_CALL(check_solver_memory(r));
+  /* learn standardizes its own iterative free fit, if it runs one; over Z when compressed. */
+  if (c->standardize && !c->learn) WS_CALL(ws_comm_agree(r->comm, ws_problem_standardize(r->prob)));
   if (c->learn) ws_learn_fingerprint(r->solver, r->learn_fingerprint, sizeof r->learn_fingerprint);
   WsProblemOptions po = {c->ridge, c->intercept, c->standardize, c->reproducible,
                          c->learn ? r->learn_fingerprint : ws_solver_name(r->solver)};
@@ -513,6 +546,19 @@ static WsErr solve(SolveRun *r) {
   }
   WS_CALL(write_result(r, &outcome, learn.groups ? &learn : NULL));
   return outcome.code;
+}
+
+/* Frees what a run holds (twice is harmless: each handle is left NULL). */
+static void release(SolveRun *r) {
+  ws_solution_destroy(&r->sol);
+  ws_solver_destroy(&r->solver);
+  ws_problem_destroy(&r->prob);
+  ws_sharing_destroy(&r->sh);
+  ws_design_destroy(&r->des);
+  ws_h5file_close(&r->data);
+  ws_history_destroy(&r->history);
+  free(r->learn_start);
+  r->learn_start = NULL;
 }
 
 WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
@@ -544,23 +590,20 @@ WsErr ws_cmd_solve(MPI_Comm comm, int argc, char **argv) {
     ws_report(&r.rep, "wshare %s\n%s", WSHARE_VERSION, r.cfg.config);
     ws_signals_install();
     r.t_start = ws_timer_now();
+    r.timers.total[WS_TIME_START] = ws_timer_process_age();
     err = solve(&r);
     if (err == WS_OK || err == WS_STOP_LIMIT || err == WS_STOP_SIGNAL) {
+      long long bytes = ws_solver_is_iterative(r.solver) ? ws_problem_allreduce_bytes(r.prob) : 0;
+      /* Freed before the summary, so that it counts the unmapping of X too. */
+      double t0 = ws_timer_now();
+      release(&r);
+      ws_timer_add(&r.timers, WS_TIME_FINISH, t0);
       ws_report_timers(&r.rep, &r.timers, comm);
-      if (ws_solver_is_iterative(r.solver))
-        ws_report(&r.rep, "allreduce: %lld bytes per iteration\n",
-                  (long long)ws_problem_allreduce_bytes(r.prob));
+      if (bytes) ws_report(&r.rep, "allreduce: %lld bytes per iteration\n", bytes);
     }
   }
   ws_report_finish(&r.rep);
-  ws_solution_destroy(&r.sol);
-  ws_solver_destroy(&r.solver);
-  ws_problem_destroy(&r.prob);
-  ws_sharing_destroy(&r.sh);
-  ws_design_destroy(&r.des);
-  ws_h5file_close(&r.data);
-  ws_history_destroy(&r.history);
-  free(r.learn_start);
+  release(&r);
   free(r.cfg.config);
   ws_options_destroy(&o);
   return err;

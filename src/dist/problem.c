@@ -1,9 +1,11 @@
 #include "wshare/problem.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "wshare/kernels.h"
 #include "wshare/pass_sum.h"
 #include "wshare/repro_sum.h"
 #include "wshare/rng.h"
@@ -52,10 +54,18 @@ WsErr ws_problem_create(MPI_Comm comm, WsDesign *des, WsSharing *sh, double ridg
   p->w = ws_memory_calloc(nw, sizeof *p->w);
   p->gw = ws_memory_calloc(nw, sizeof *p->gw);
   p->c = ws_memory_calloc(q, sizeof *p->c);
+  p->shift = ws_memory_calloc(q, sizeof *p->shift);
+  /* The tied column of each input, when the ties are sums of inputs (not a matrix's basis). */
+  int sums_of_inputs =
+      !p->literal && sh->kind != WS_SHARING_MATRIX && (sh->per_output || p->q == 1);
+  if (sums_of_inputs) p->input_col = ws_memory_calloc((size_t)p->n, sizeof *p->input_col);
   p->rss_out = ws_memory_calloc(q, sizeof *p->rss_out);
   /* Agree before the collective centring, so a failed allocation on one rank stops all. */
   WS_CALL(ws_comm_agree_alloc(comm, p->buf && p->reduce && p->sums && p->precond && p->norm2 &&
-                                        p->w && p->gw && p->c && p->rss_out));
+                                        p->w && p->gw && p->c && p->shift && p->rss_out &&
+                                        (p->input_col || !sums_of_inputs)));
+  for (int j = 0; j < p->n && p->input_col; j++)
+    p->input_col[j] = ws_sharing_input_column(sh, j);
   for (int t = 0; t < p->k; t++) {
     p->precond[t] = p->literal ? 1.0 : sh->scale[t];
     p->norm2[t] = p->literal ? 1.0 : ws_sharing_basis_norm2(sh, t);
@@ -79,7 +89,10 @@ void ws_problem_destroy(WsProblem **p) {
   free((*p)->w);
   free((*p)->gw);
   free((*p)->c);
+  free((*p)->shift);
   free((*p)->rss_out);
+  free((*p)->Z);
+  free((*p)->input_col);
   free(*p);
   *p = NULL;
 }
@@ -91,6 +104,9 @@ typedef struct {
   WsDesignWeights wt;
   const double *Y;
   double *R;
+  /* Compressed passes: the tied weights (k1 x q, row-major: u itself) and each output's
+   * shift (the columns of Z~ are centred already). */
+  const double *u, *shift;
 } ObjectivePass;
 
 /* Local rows [i0, i0 + rows): the tied gradient (not divided by m) added to buf[0..k) and
@@ -106,6 +122,18 @@ static void objective_rows(void *ctx, int64_t i0, int64_t rows, double *buf) {
   memset(p->gw, 0, (size_t)(p->sparse ? sh->nnz : p->nw) * sizeof *p->gw);
   double *sums = p->sums, *tied = p->buf;
   memset(sums, 0, (size_t)2 * q * sizeof *sums);
+  if (p->Z) {
+    /* The tied gradient comes straight out of the kernel over Z~'s k1 columns. */
+    int k1 = sh->k1;
+    memset(tied, 0, (size_t)k * sizeof *tied);
+    ws_kernels_residual_gradient_f64(rows, k1, q, p->Z + i0 * k1, op->Y ? op->Y + i0 * q : NULL,
+                                     op->u, op->shift, tied, sums, op->R ? op->R + i0 * q : NULL);
+    for (int t = 0; t < k; t++)
+      buf[t] += tied[t];
+    for (int o = 0; o < q; o++)
+      buf[k + o] += sums[o];
+    return;
+  }
   ws_design_gradient_rows(p->design, &op->wt, op->Y, op->R, i0, rows, p->gw, sums);
   for (int o = 0; o < q; o++)
     buf[k + o] += sums[o];
@@ -129,15 +157,19 @@ static WsErr reduced_pass(WsProblem *p, const double *u, const double *c, const 
   int k = p->k, q = p->q;
   const WsSharing *sh = p->sharing;
   double *buf = p->reduce;
-  ObjectivePass op = {p, {.W = p->w}, Y, R};
-  if (p->sparse) {
+  ObjectivePass op = {p, {.W = p->w}, Y, R, u, p->shift};
+  for (int o = 0; o < q; o++)
+    p->shift[o] = c ? c[o] : 0.0;
+  if (p->Z) {
+    /* Z~ holds the weights' ties: no weights to expand, no design shifts to prepare. */
+  } else if (p->sparse) {
     for (int e = 0; e < sh->nnz; e++)
       p->w[e] = u[sh->member_tied[e]];
     op.wt = (WsDesignWeights){NULL, sh->member_start, sh->member_input, p->w};
   } else {
     ws_problem_expand(p, u, p->w);
   }
-  ws_design_gradient_prepare(p->design, &op.wt, c);
+  if (!p->Z) ws_design_gradient_prepare(p->design, &op.wt, c);
   memset(buf, 0, (size_t)(k + q) * sizeof *buf);
   for (int f = 0; f < WS_CONTROL_COUNT; f++)
     buf[k + q + f] = control_in ? control_in[f] : 0.0;
@@ -263,6 +295,21 @@ void ws_problem_intercept(const WsProblem *p, const double *w, double *b) {
 void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *raw, double *tied) {
   const WsDesign *des = p->design;
   int n = des->n, k1 = p->sharing->k1;
+  if (p->Z) {
+    memcpy(tied, p->Z + i0 * k1, (size_t)(rows * k1) * sizeof *tied);
+    return;
+  }
+  if (p->input_col && ws_features_identity(des->features)) {
+    /* Group ties over raw columns: summed from X as stored, run by run, without a copy. */
+    const double *mean = des->centred ? des->mean : NULL;
+    for (int64_t done = 0, avail; done < rows; done += avail) {
+      const void *x = ws_rowread_row(des->x_rows, i0 + done, &avail);
+      if (avail > rows - done) avail = rows - done;
+      ws_kernels_tied_rows(avail, n, k1, x, des->dtype == WS_DTYPE_F32, p->input_col, mean,
+                           tied + done * k1);
+    }
+    return;
+  }
   ws_design_rows(des, i0, rows, raw);
   for (int64_t i = 0; i < rows; i++) {
     double *x = raw + i * n;
@@ -271,6 +318,49 @@ void ws_problem_tied_rows(const WsProblem *p, int64_t i0, int64_t rows, double *
         x[j] -= des->mean[j];
     ws_sharing_reduce_inputs(p->sharing, x, tied + i * k1);
   }
+}
+
+int ws_problem_compressible(const WsProblem *p, char *why, size_t size) {
+  const WsSharing *sh = p->sharing;
+  const char *force = getenv("WSHARE_COMPRESS");
+  int off = force && strcmp(force, "off") == 0, on = force && strcmp(force, "on") == 0;
+  if (p->literal || !(sh->per_output || p->q == 1)) {
+    snprintf(why, size, "%s",
+             p->literal ? "a sharing matrix that is not a projector has no tied design"
+                        : "ties across outputs have no common tied design");
+    return 0;
+  }
+  if (off) {
+    snprintf(why, size, "WSHARE_COMPRESS=off");
+    return 0;
+  }
+  /* Z~ is k1 doubles per row where X is n values: a pass over it costs at most k1 / n of
+   * one over X (k1 / 2n for float32 X), so a quarter keeps the saving well clear of the
+   * one pass that forms it. */
+  int small = 4 * (int64_t)sh->k1 <= p->n;
+  snprintf(why, size, "%d tied columns %s n / 4 = %d%s", sh->k1, small ? "<=" : ">", p->n / 4,
+           on && !small ? "; WSHARE_COMPRESS=on" : "");
+  return small || on;
+}
+
+WsErr ws_problem_compress(WsProblem *p) {
+  if (p->Z) return WS_OK;
+  double t0 = ws_timer_now();
+  WsDesign *des = p->design;
+  int64_t local = des->part.count;
+  int k1 = p->sharing->k1;
+  double *Z = ws_memory_calloc((size_t)(local > 0 ? local : 1) * k1, sizeof *Z);
+  WS_CALL(ws_comm_agree_alloc(p->comm, Z != NULL));
+  /* p->Z is set only once formed: until then the tied rows come from X. */
+  ws_progress_begin(des->progress, "form Z = X S");
+  for (int64_t i0 = 0; i0 < local; i0 += WS_SLAB_ROWS) {
+    ws_problem_tied_rows(p, i0, ws_design_slab_rows(des, i0), des->slab, Z + i0 * k1);
+    if (i0 % (1 << 14) == 0) ws_progress_update(des->progress, (double)i0 / (double)local, NULL);
+  }
+  ws_progress_done(des->progress);
+  p->Z = Z;
+  ws_timer_add(p->timers, WS_TIME_SETUP, t0);
+  return WS_OK;
 }
 
 /* The tied Hessian's diagonal pass: z is scratch (k, or a slab of one output's tied rows). */

@@ -309,14 +309,56 @@ void ws_kernels_gram_accumulate(int64_t rows, int k, int q, const double *Z, con
                 k);
 }
 
+void ws_kernels_tied_rows(int64_t rows, int n, int k, const void *X, int is_f32, const int *col,
+                          const double *mean, double *Z) {
+  memset(Z, 0, (size_t)(rows * k) * sizeof *Z);
+  for (int64_t i = 0; i < rows; i++) {
+    double *z = Z + i * k;
+    if (is_f32) {
+      const float *x = (const float *)X + i * n;
+      for (int j = 0; j < n; j++)
+        if (col[j] >= 0) z[col[j]] += (double)x[j] - (mean ? mean[j] : 0.0);
+    } else {
+      const double *x = (const double *)X + i * n;
+      for (int j = 0; j < n; j++)
+        if (col[j] >= 0) z[col[j]] += x[j] - (mean ? mean[j] : 0.0);
+    }
+  }
+}
+
+/* Elements per block of the non-finite scan: a block is tested with integer masks (which
+ * vectorize, unlike isfinite with an early exit) and searched only when it holds one. */
+enum { FINITE_BLOCK = 4096 };
+
+/* Whether a block holds a value with all exponent bits set (Inf or NaN), for T stored in
+ * the unsigned type U of its size. */
+#define BLOCK_NONFINITE(name, T, U, exp)                                                           \
+  static int name(int64_t count, const T *v) {                                                     \
+    U hit = 0;                                                                                     \
+    for (int64_t i = 0; i < count; i++) {                                                          \
+      U b;                                                                                         \
+      memcpy(&b, v + i, sizeof b);                                                                 \
+      hit |= (U)((b & (exp)) == (exp));                                                            \
+    }                                                                                              \
+    return hit != 0;                                                                               \
+  }
+BLOCK_NONFINITE(block_nonfinite_f64, double, uint64_t, 0x7ff0000000000000ull)
+BLOCK_NONFINITE(block_nonfinite_f32, float, uint32_t, 0x7f800000u)
+
 int64_t ws_kernels_count_nonfinite(int64_t count, const void *v, int is_f32, int64_t *first) {
   int64_t bad = 0;
   *first = -1;
-  for (int64_t i = 0; i < count; i++) {
-    double x = is_f32 ? (double)((const float *)v)[i] : ((const double *)v)[i];
-    if (!isfinite(x)) {
-      if (bad == 0) *first = i;
-      bad++;
+  for (int64_t i0 = 0; i0 < count; i0 += FINITE_BLOCK) {
+    int64_t len = count - i0 < FINITE_BLOCK ? count - i0 : FINITE_BLOCK;
+    if (is_f32 ? !block_nonfinite_f32(len, (const float *)v + i0)
+               : !block_nonfinite_f64(len, (const double *)v + i0))
+      continue;
+    for (int64_t i = i0; i < i0 + len; i++) {
+      double x = is_f32 ? (double)((const float *)v)[i] : ((const double *)v)[i];
+      if (!isfinite(x)) {
+        if (bad == 0) *first = i;
+        bad++;
+      }
     }
   }
   return bad;

@@ -75,6 +75,10 @@ void ws_footprint_lsqr(WsMemNeeds *n, const WsFootprintShape *s, int k) {
   ws_memcheck_add(n, "lsqr vectors and basis", 0, 0, (kept + 6) * (int64_t)k * DOUBLE);
 }
 
+void ws_footprint_compressed(WsMemNeeds *n, int k1) {
+  ws_memcheck_add(n, "tied design Z", (int64_t)k1 * DOUBLE, 0, 0);
+}
+
 void ws_footprint_solver(WsMemNeeds *n, const WsFootprintShape *s, const char *solver, int k,
                          int intercept, int ridge) {
   if (strcmp(solver, "lsqr") == 0)

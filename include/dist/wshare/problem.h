@@ -33,6 +33,7 @@ typedef struct {
   int literal;     /* a sharing matrix that is not a projector: u = w, merged literally */
   int sparse;      /* passes over the member lists rather than all n q weights */
   double *c;       /* q: the intercepts' shifts, ybar with an intercept, else 0 */
+  double *shift;   /* q: a pass's shift of each output (c, or 0 for the Hessian) */
   double *precond; /* d (k) of the preconditioner u <- u - step d .* g; 1 when literal */
   double *norm2;   /* diagonal of S^T S (k); 1 when literal */
   double *w, *gw;  /* scratch: the weights S u and the raw gradient (nw each; nnz if sparse) */
@@ -40,6 +41,11 @@ typedef struct {
   double *buf;     /* scratch: one chunk's tied gradient (k) */
   double *reduce;  /* reduction buffer: k + q + WS_CONTROL_COUNT */
   double *sums;    /* scratch: a pass's local sums of r^2 and r per output (2 q) */
+  /* Compressed iterations (ws_problem_compress): this rank's rows of the tied design
+   * Z~ = X~ S1 (part.count x k1, the centred tied rows of one output), which every pass then
+   * sweeps instead of X; NULL: passes sweep X. */
+  double *Z;
+  int *input_col; /* n: each input's tied column for ties that sum inputs (groups, none), or NULL */
   WsTimers *timers;
 } WsProblem;
 
@@ -98,6 +104,17 @@ WsErr ws_problem_standardize(WsProblem *p);
 /* Collective: estimate of the largest eigenvalue of diag(d) H on the tied space (power
  * iteration), the curvature that sets gradient steps. */
 WsErr ws_problem_lipschitz(WsProblem *p, double *L);
+
+/* Local: whether the passes may sweep the tied design Z~ = X~ S1 instead of X (README
+ * "Solvers", compressed iterations): a projector with the same ties for every output (or one
+ * output) and k1 <= n / 4 tied columns; WSHARE_COMPRESS=off never, =on whenever the ties
+ * allow.  why (size bytes) says which. */
+int ws_problem_compressible(const WsProblem *p, char *why, size_t size);
+/* Collective: forms this rank's rows of Z~ in one pass over X (the pass's time goes to the
+ * setup slot); every later gradient, Hessian, bidiagonalization and tied-row pass sweeps Z~,
+ * k1 values per row instead of n.  The results agree with the uncompressed passes to
+ * rounding. */
+WsErr ws_problem_compress(WsProblem *p);
 
 /* Local, per-output ties only (q = 1, none, or groups given per input): tied rows
  * z_i = S1^T x~_i (one output's k1 tied columns; centred when the design is) of rows

@@ -45,6 +45,13 @@ void ws_kernels_to_f64(int64_t count, const void *src, int src_is_f32, double *o
 void ws_kernels_gram_accumulate(int64_t rows, int k, int q, const double *Z, const double *Y,
                                 double *G, double *ZY);
 
+/* Tied rows of a block of rows x n values (row-major, f64 or f32), straight from where they
+ * are stored: Z[i, t] = the sum, over the inputs j with col[j] = t in ascending j, of
+ * x_ij - mean[j] (mean NULL: x_ij); an input with col[j] < 0 is in no tied column.  Z is
+ * rows x k, overwritten. */
+void ws_kernels_tied_rows(int64_t rows, int n, int k, const void *X, int is_f32, const int *col,
+                          const double *mean, double *Z);
+
 /* Number of non-finite values in the first count entries; *first gets the index of the
  * first one (or -1). */
 int64_t ws_kernels_count_nonfinite(int64_t count, const void *v, int is_f32, int64_t *first);

@@ -35,6 +35,8 @@ void ws_footprint_qr(WsMemNeeds *n, const WsFootprintShape *s, int k, int interc
 /* lsqr: an iterative solver's vectors, this rank's rows of u (q per row), its k-vectors and
  * the replicated basis of the reorthogonalization. */
 void ws_footprint_lsqr(WsMemNeeds *n, const WsFootprintShape *s, int k);
+/* Compressed iterations: this rank's rows of the tied design Z (k1 doubles per row). */
+void ws_footprint_compressed(WsMemNeeds *n, int k1);
 /* The needs of solver (a name as ws_solver_name gives it) on k tied columns. */
 void ws_footprint_solver(WsMemNeeds *n, const WsFootprintShape *s, const char *solver, int k,
                          int intercept, int ridge);
