@@ -124,8 +124,8 @@ def markdown(R, na):
           "WSHARE_COMPRESS unset (the default) and `=off` alternating; seconds per iteration = "
           "median of diff(/history/seconds) without the first, median over the rounds; process "
           "wall includes forming Z. /w difference = max |Δw| / max |w|, the worst round.", "",
-          "| solver | iterations | default ms/iter | off ms/iter | ratio | default wall | "
-          "off wall | /w difference | wshare says |",
+          "| solver | iterations | default ms/iter (min–max) | off ms/iter (min–max) | ratio | "
+          "default wall | off wall | /w difference | wshare says |",
           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in C.get("rows", []):
         if "ratio" not in row:
@@ -133,7 +133,11 @@ def markdown(R, na):
             continue
         its = sorted(set(row["iterations"]["default"] + row["iterations"]["off"]))
         said = "; ".join(row["said"]["default"])[:160].replace("|", "/") or "nothing on compression"
-        L.append(f"| {row['solver']} | {', '.join(map(str, its))} | {row['t_default'] * 1e3:.2f} | "
-                 f"{row['t_off'] * 1e3:.2f} | {row['ratio']:.2f} | {row['wall_default']:.3f} s | "
+        def ms(mode):
+            xs = row["t"][mode]
+            return (f"{row['t_' + mode] * 1e3:.2f} ({min(xs) * 1e3:.1f}–{max(xs) * 1e3:.1f})")
+
+        L.append(f"| {row['solver']} | {', '.join(map(str, its))} | {ms('default')} | "
+                 f"{ms('off')} | {row['ratio']:.2f} | {row['wall_default']:.3f} s | "
                  f"{row['wall_off']:.3f} s | {row['w_rel_max']:.1e} | {said} |")
     return L + [""]
