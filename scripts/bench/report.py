@@ -609,6 +609,7 @@ def plot(R, path):
               ("PETSc LSQR (2)", "petsc-lsqr", None)]
     colors = ["tab:blue", "navy", "tab:green", "tab:olive", "tab:red"]
     width = 0.16
+    drawn = False  # a log axis needs a positive value (none when solve and peers did not run)
     for i, (label, key, p) in enumerate(series):
         vals = []
         for prob in probs:
@@ -617,6 +618,7 @@ def plot(R, path):
             else:
                 r = find(R.get("peers"), problem=prob, peer=key)
             vals.append(r["wall"] if r and r.get("wall") else np.nan)
+        drawn = drawn or not all(np.isnan(vals))
         x = np.arange(len(probs)) + (i - 2) * width
         a2.bar(x, vals, width, label=label, color=colors[i])
         for xi, v in zip(x, vals):
@@ -628,7 +630,8 @@ def plot(R, path):
                         color="gray", transform=a2.get_xaxis_transform())
     a2.set_xticks(np.arange(len(probs)))
     a2.set_xticklabels(probs)
-    a2.set_yscale("log")
+    if drawn:
+        a2.set_yscale("log")
     from matplotlib.ticker import FormatStrFormatter
     a2.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     a2.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
