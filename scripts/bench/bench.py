@@ -8,7 +8,11 @@ Sections, in order (WSHARE_BENCH_ONLY=a,b,... runs a subset):
   solve    whole `wshare solve` runs (auto) on small/medium/ill/wide, 1 and 2 ranks;
            cg on the ill-conditioned problem
   peers    numpy lstsq, scipy lsqr, PETSc LSQR on the same files
+  iters    iterations on the ill-conditioned problem: wshare lsqr, lsqr --standardize and cg
+           against PETSc LSQR stopped on wshare's exact quantity (iters_bench.py)
   load     HDF5 load rate (wshare, h5py) against a raw sequential read of the same file
+  floor    medium, auto, 2 ranks, whole process against `wshare info` + one read of X at the
+           2-process read bandwidth; the timing summary's coverage of the wall (floor_bench.py)
   ckpt     checkpoint overhead (with vs without --checkpoint-dir)
   chunked  users' files: medium stored in 2048-row chunks (uncompressed, gzip 4) against its
            contiguous copy, 1 and 2 ranks; h5py + scipy lsqr on the gzip file
@@ -19,6 +23,8 @@ Sections, in order (WSHARE_BENCH_ONLY=a,b,... runs a subset):
            several outputs, auto at 2 ranks, against numpy lstsq on im2col (conv_bench.py)
   repro    --reproducible against the default summation: gd/cg per iteration and cholesky's
            whole solve on medium, 1 and 2 ranks (repro_bench.py)
+  compress compressed iterations (Z = X S formed once) against WSHARE_COMPRESS=off: gd, agd,
+           cg, lsqr per iteration on medium at 2 ranks, /w compared (compress_bench.py)
 Peak memory per rank comes from every wshare run (/usr/bin/time %M per rank).
 Writes results/latest.md, results/latest.png and results/latest.json.
 """
@@ -38,7 +44,10 @@ sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
 
+import compress_bench  # noqa: E402
 import conv_bench  # noqa: E402
+import floor_bench  # noqa: E402
+import iters_bench  # noqa: E402
 import learn_bench  # noqa: E402
 import problems  # noqa: E402
 import repro_bench  # noqa: E402
@@ -64,7 +73,8 @@ CHUNKED = [("contiguous", "medium", {}), ("chunked", "medium_chunked", {}),
 # problem files each section reads (only these are generated when WSHARE_BENCH_ONLY is set)
 NEEDS = {"pass": ["medium", "medium_f32"], "solve": SOLVE_PROBLEMS, "peers": SOLVE_PROBLEMS,
          "load": ["tiny", "medium"], "ckpt": ["medium"],
-         "chunked": ["medium", "medium_chunked", "medium_gzip"], "repro": ["medium"]}
+         "chunked": ["medium", "medium_chunked", "medium_gzip"], "repro": ["medium"],
+         "iters": ["ill"], "floor": ["medium"], "compress": ["medium"]}
 TIME_BIN = "/usr/bin/time"
 GB = 1e9
 MiB = 1 << 20
@@ -205,16 +215,24 @@ class Wshare:
                 else f"--version failed ({why(r)})"
         self.standin = bool(self.version and "stand-in" in self.version)
 
-    def solve(self, nprocs, data, out, extra, timeout=TIMEOUT, warm=True, env=None):
-        """One `wshare solve` process tree (env: extra environment variables); returns the
-        run dict plus `result` (attrs, history) when the result file was written and the
-        exit code is 0 or 3."""
+    def solve(self, nprocs, data, out, extra, timeout=TIMEOUT, warm=True, env=None, quiet=True):
+        """One `wshare solve` process tree (env: extra environment variables, a value of None
+        removes the variable; quiet=False keeps wshare's report, e.g. its timing summary, in
+        the run's `out`); returns the run dict plus `result` (attrs, history) when the result
+        file was written and the exit code is 0 or 3."""
         if os.path.exists(out):
             os.remove(out)
         if warm:
             prime(data)
-        argv = timed_argv([self.path, "solve", "--data", data, "--out", out, "--quiet"] + extra)
-        r = run(mpirun(nprocs, argv), env=dict(base_env(1), **(env or {})), timeout=timeout)
+        argv = timed_argv([self.path, "solve", "--data", data, "--out", out]
+                          + (["--quiet"] if quiet else []) + extra)
+        e = base_env(1)
+        for k, v in (env or {}).items():
+            if v is None:
+                e.pop(k, None)
+            else:
+                e[k] = v
+        r = run(mpirun(nprocs, argv), env=e, timeout=timeout)
         r["ok"] = r["rc"] in (0, 3) and os.path.exists(out)
         if r["ok"]:
             try:
@@ -437,20 +455,25 @@ def sec_peers(R):
                        solve_s=pr.get("solve_s"), import_s=pr.get("import_s"),
                        stop=pr.get("stop"), k=pr.get("k"), w=wpath, blas=pr.get("blas"))
             log(f"  peer {method} on {prob}: {row['wall']:.3f} s")
-    # iteration count of PETSc LSQR on the exact wshare stopping quantity
+    R["peers"] = out
+    R["petsc_exact_ill"] = petsc_exact(R["data"]["ill"]["path"])
+
+
+def petsc_exact(path):
+    """Iteration count of PETSc LSQR (2 ranks, no preconditioner) on the problem at path with
+    a stopping test on wshare's exact quantity (peers.py --exact-stop)."""
     it = {"rtol": RTOL}
     r = run(mpirun(2, timed_argv([sys.executable, os.path.join(HERE, "peers.py"), "petsc-lsqr",
-                                  "--data", R["data"]["ill"]["path"], "--rtol", repr(RTOL),
+                                  "--data", path, "--rtol", repr(RTOL),
                                   "--exact-stop", "--check"])), env=base_env(1))
     m = re.search(r"^PEER_RESULT (.*)$", r["out"], re.M)
     if r["rc"] == 0 and m:
         pr = json.loads(m.group(1))
         it.update(iterations=pr["iterations"], rel_pgrad=pr.get("rel_pgrad"), stop=pr["stop"])
-        log(f"  PETSc LSQR (exact stop) on ill: {pr['iterations']} iterations")
+        log(f"  PETSc LSQR (exact stop) on {os.path.basename(path)}: {pr['iterations']} iterations")
     else:
         it["error"] = why(r, "petsc-lsqr --exact-stop")
-    R["peers"] = out
-    R["petsc_exact_ill"] = it
+    return it
 
 
 def drop_caches():
@@ -742,6 +765,24 @@ def sec_repro(R, ws):
     repro_bench.sec_repro(R, ws, ctx)
 
 
+def sec_iters(R, ws):
+    ctx = {"work": WORK, "log": log, "why": why, "rtol": RTOL, "petsc_exact": petsc_exact,
+           "read_result": read_result}
+    iters_bench.sec_iters(R, ws, ctx)
+
+
+def sec_floor(R, ws):
+    ctx = {"work": WORK, "reps": REPS, "log": log, "median": median, "why": why, "rtol": RTOL,
+           "run": run, "mpirun": mpirun, "timed_argv": timed_argv, "prime": prime,
+           "env": base_env(1), "raw_read": raw_read, "sec_stream": sec_stream}
+    floor_bench.sec_floor(R, ws, ctx)
+
+
+def sec_compress(R, ws):
+    ctx = {"work": WORK, "reps": REPS, "log": log, "median": median, "why": why}
+    compress_bench.sec_compress(R, ws, ctx)
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():
@@ -760,10 +801,12 @@ def main():
     log(f"mode: {'QUICK (rows / 10)' if QUICK else 'full'}, {REPS} repetitions, data in {DATA}")
     sections = [("stream", lambda: sec_stream(R)), ("data", lambda: sec_data(R)),
                 ("pass", lambda: sec_pass(R, ws)), ("solve", lambda: sec_solve(R, ws)),
-                ("peers", lambda: sec_peers(R)), ("load", lambda: sec_load(R, ws)),
+                ("peers", lambda: sec_peers(R)), ("iters", lambda: sec_iters(R, ws)),
+                ("load", lambda: sec_load(R, ws)), ("floor", lambda: sec_floor(R, ws)),
                 ("ckpt", lambda: sec_ckpt(R, ws)), ("chunked", lambda: sec_chunked(R, ws)),
                 ("learn", lambda: sec_learn(R, ws)), ("conv", lambda: sec_conv(R, ws)),
-                ("repro", lambda: sec_repro(R, ws))]
+                ("repro", lambda: sec_repro(R, ws)),
+                ("compress", lambda: sec_compress(R, ws))]
     timing, loadavg = {}, {}
     for name, fn in sections:
         if not want(name) and not (name == "data" and ONLY):

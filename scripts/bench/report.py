@@ -4,12 +4,19 @@ import os
 
 import numpy as np
 
+import compress_bench
 import conv_bench
+import floor_bench
+import iters_bench
 import learn_bench
 import repro_bench
 
 MiB = 1 << 20
 GB = 1e9
+# issue 12's pass targets: f64 GB/s of X over the read bandwidth at the same process count,
+# f32 time over f64 time
+PASS_BW_TARGET = {1: 0.90, 2: 0.85}
+F32_TARGET = 0.6
 
 
 def f(x, fmt="{:.3g}", na="n/a"):
@@ -64,10 +71,12 @@ def targets(R):
     T = []
     stream = R.get("stream", {})
     passes = R.get("pass", [])
-    # 1. per-iteration pass vs read bandwidth, f64
+    # 1. per-iteration pass vs read bandwidth, f64 (issue 12: >= 0.85 at 2 ranks; 1 rank kept)
     for solver in ("gd", "cg"):
         for p in (1, 2):
-            name = f"{solver} pass f64, {p} rank(s) >= 90% of read bandwidth"
+            goal = PASS_BW_TARGET[p]
+            name = (f"{solver} pass f64, {p} rank(s) >= {goal:.2f}x the {p}-process read "
+                    "bandwidth")
             row = find(passes, solver=solver, dtype="f64", ranks=p)
             bw = stream.get(str(p), {}).get("median_gbs")
             if not row or "error" in row or not bw:
@@ -77,11 +86,11 @@ def targets(R):
                 continue
             ratio = row["gbs"] / bw
             T.append((name, f"{row['gbs']:.2f} / {bw:.2f} GB/s", f"{ratio:.2f}",
-                      status(ratio >= 0.90)))
+                      status(ratio >= goal)))
     # 2. f32 pass time vs f64
     for solver in ("gd", "cg"):
         for p in (1, 2):
-            name = f"{solver} pass f32 time <= 0.55x f64, {p} rank(s)"
+            name = f"{solver} pass f32 time <= {F32_TARGET:g}x f64, {p} rank(s)"
             a = find(passes, solver=solver, dtype="f32", ranks=p)
             b = find(passes, solver=solver, dtype="f64", ranks=p)
             if not a or not b or "error" in a or "error" in b:
@@ -90,7 +99,7 @@ def targets(R):
                 continue
             ratio = a["sec_per_iter"] / b["sec_per_iter"]
             T.append((name, f"{a['sec_per_iter'] * 1e3:.2f} / {b['sec_per_iter'] * 1e3:.2f} ms",
-                      f"{ratio:.2f}", status(ratio <= 0.55)))
+                      f"{ratio:.2f}", status(ratio <= F32_TARGET)))
     # 3. medium auto at 2 ranks vs best peer
     name = "medium, auto, 2 ranks <= 0.45x best peer wall"
     w = find(R.get("solve"), problem="medium", ranks=2, solver_asked="auto")
@@ -103,19 +112,9 @@ def targets(R):
         ratio = w["wall"] / best["wall"]
         T.append((name, f"{w['wall']:.2f} s / {best['wall']:.2f} s ({best['peer']})",
                   f"{ratio:.2f}", status(ratio <= 0.45)))
-    # 4. cg iterations on the ill-conditioned problem vs PETSc LSQR (same stopping quantity)
-    name = "cg iterations on ill <= PETSc LSQR (same rtol, same quantity)"
-    c = find(R.get("solve"), problem="ill", ranks=2, solver_asked="cg")
-    e = R.get("petsc_exact_ill", {})
-    if not c or "error" in c or "error" in e or "iterations" not in e:
-        T.append((name, None, None, na((c or {}).get("error") or e.get("error") or "not run")))
-    elif not c.get("converged"):
-        T.append((name, f"{c['iterations']} (not converged) / {e['iterations']}", None,
-                  status(False)))
-    else:
-        ratio = c["iterations"] / e["iterations"]
-        T.append((name, f"{c['iterations']} / {e['iterations']}", f"{ratio:.2f}",
-                  status(ratio <= 1.0)))
+    # 4. iterations on the ill-conditioned problem vs PETSc LSQR (iters section)
+    T += iters_bench.targets(R, na, status)
+    T += floor_bench.targets(R, na, status)
     # 5. HDF5 load vs raw read
     load = R.get("load", {})
     for p in (1, 2):
@@ -198,6 +197,7 @@ def chunked_targets(R):
     # 9. a convolution layer against numpy on im2col
     T += conv_bench.targets(R, na, status)
     T += repro_bench.targets(R, na, status)
+    T += compress_bench.targets(R, na, status)
     return T
 
 
@@ -544,6 +544,9 @@ def markdown(R):
     if "conv" in R:
         L += conv_bench.markdown(R, na)
     L += repro_bench.markdown(R, na)
+    L += iters_bench.markdown(R, na)
+    L += floor_bench.markdown(R, na)
+    L += compress_bench.markdown(R, na)
 
     # errors, timing
     if R.get("errors"):
@@ -606,6 +609,7 @@ def plot(R, path):
               ("PETSc LSQR (2)", "petsc-lsqr", None)]
     colors = ["tab:blue", "navy", "tab:green", "tab:olive", "tab:red"]
     width = 0.16
+    drawn = False  # a log axis needs a positive value (none when solve and peers did not run)
     for i, (label, key, p) in enumerate(series):
         vals = []
         for prob in probs:
@@ -614,6 +618,7 @@ def plot(R, path):
             else:
                 r = find(R.get("peers"), problem=prob, peer=key)
             vals.append(r["wall"] if r and r.get("wall") else np.nan)
+        drawn = drawn or not all(np.isnan(vals))
         x = np.arange(len(probs)) + (i - 2) * width
         a2.bar(x, vals, width, label=label, color=colors[i])
         for xi, v in zip(x, vals):
@@ -625,7 +630,8 @@ def plot(R, path):
                         color="gray", transform=a2.get_xaxis_transform())
     a2.set_xticks(np.arange(len(probs)))
     a2.set_xticklabels(probs)
-    a2.set_yscale("log")
+    if drawn:
+        a2.set_yscale("log")
     from matplotlib.ticker import FormatStrFormatter
     a2.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     a2.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
