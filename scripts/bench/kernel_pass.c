@@ -2,15 +2,18 @@
  * rows, as one solver iteration streams X.
  *
  *   kernel_pass f64|f32 <n> <q> <MiB of X> <passes>
+ *   kernel_pass both <n> <q> <MiB of float64 X> <passes>
  *
  * prints one line per pass and a summary
  *   summary dtype=<d> n=<n> q=<q> rows=<m> median_s=<t> median_gbs=<X bytes / t / 1e9>
- * Two copies started at once give the two-process figure (README "Performance").  Built with
- * -DKERNEL_PASS_REF and linked with a second copy of the kernels whose two dense functions are
- * renamed ref_rg_f64 / ref_rg_f32 (e.g. an older kernels.c compiled with
- * -Dws_kernels_residual_gradient_f64=ref_rg_f64 ...), "kernel_pass check" compares the bits of
- * this tree's kernel over all rows at once with the reference called one row at a time, and
- * the timing alternates passes of the two and prints the median ratio of neighbours.
+ * "both" alternates passes over the same rows stored as float64 and as float32 and prints the
+ * median ratio f32 / f64 of neighbouring passes.  Two copies started at once give the
+ * two-process figure (README "Performance").  Built with -DKERNEL_PASS_REF and linked with a
+ * second copy of the kernels whose two dense functions are renamed ref_rg_f64 / ref_rg_f32
+ * (an older kernels.c's object through objcopy --redefine-sym, its other global functions
+ * renamed too), "kernel_pass check" compares the bits of this tree's kernel over all rows at
+ * once with the reference called one row at a time, and the timing alternates passes of the
+ * two and prints the median ratio of neighbours.
  * Compile as src/CMakeLists.txt compiles the kernels (their flags matter for the bits):
  *   cc -O3 -ffp-contract=fast -fassociative-math -fno-signed-zeros -fno-trapping-math
  *      -fno-math-errno -Iinclude/core -Iinclude/kernels scripts/bench/kernel_pass.c
@@ -129,12 +132,63 @@ static int check(void) {
 }
 #endif
 
+/* "both": the same rows stored as float64 and as float32 (MiB is the float64 array), passes
+ * of the two alternating; prints the median ratio of neighbours f32 / f64, wall and CPU. */
+static int both(int n, int q, double mib, int passes) {
+  int64_t rows = (int64_t)(mib * 1048576.0 / (sizeof(double) * (double)n));
+  size_t count = (size_t)rows * (size_t)n;
+  double *Xd = malloc(count * sizeof *Xd), *W = malloc((size_t)n * q * sizeof *W);
+  float *Xf = malloc(count * sizeof *Xf);
+  double *Y = malloc((size_t)rows * q * sizeof *Y), *G = calloc((size_t)n * q, sizeof *G);
+  double *sums = calloc(2 * (size_t)q, sizeof *sums), *shift = calloc((size_t)q, sizeof *shift);
+  double *ratio = malloc(2 * (size_t)passes * sizeof *ratio), *cratio = ratio + passes;
+  if (!Xd || !Xf || !W || !Y || !G || !sums || !shift || !ratio) {
+    fprintf(stderr, "kernel_pass: out of memory\n");
+    return 1;
+  }
+  for (size_t i = 0; i < count; i++)
+    Xd[i] = Xf[i] = (float)value(i);
+  for (int64_t i = 0; i < rows * q; i++)
+    Y[i] = value((uint64_t)i + 12345);
+  for (int64_t i = 0; i < (int64_t)n * q; i++)
+    W[i] = 0.01 * value((uint64_t)i + 777);
+  for (int p = 0; p < passes; p++) {
+    double t0 = now(), c0 = cpu_now();
+    ws_kernels_residual_gradient_f64(rows, n, q, Xd, Y, W, shift, G, sums, NULL);
+    double t64 = now() - t0, c64 = cpu_now() - c0;
+    t0 = now();
+    c0 = cpu_now();
+    ws_kernels_residual_gradient_f32(rows, n, q, Xf, Y, W, shift, G, sums, NULL);
+    ratio[p] = (now() - t0) / t64;
+    cratio[p] = (cpu_now() - c0) / c64;
+    printf("pass %d f64 %.6f s (%.3f GB/s) f32/f64 %.3f cpu %.3f\n", p, t64,
+           (double)count * sizeof(double) / t64 / 1e9, ratio[p], cratio[p]);
+  }
+  qsort(ratio, (size_t)passes, sizeof *ratio, cmp_double);
+  qsort(cratio, (size_t)passes, sizeof *cratio, cmp_double);
+  printf("summary both n=%d q=%d rows=%lld f32/f64 median %.3f (%.3f .. %.3f) cpu %.3f "
+         "checksum=%.17g\n",
+         n, q, (long long)rows, ratio[passes / 2], ratio[0], ratio[passes - 1], cratio[passes / 2],
+         sums[0] + G[0]);
+  free(Xd);
+  free(Xf);
+  free(W);
+  free(Y);
+  free(G);
+  free(sums);
+  free(shift);
+  free(ratio);
+  return 0;
+}
+
 int main(int argc, char **argv) {
 #ifdef KERNEL_PASS_REF
   if (argc == 2 && !strcmp(argv[1], "check")) return check();
 #endif
+  if (argc == 6 && !strcmp(argv[1], "both"))
+    return both(atoi(argv[2]), atoi(argv[3]), atof(argv[4]), atoi(argv[5]));
   if (argc != 6) {
-    fprintf(stderr, "usage: kernel_pass f64|f32 <n> <q> <MiB of X> <passes>\n");
+    fprintf(stderr, "usage: kernel_pass f64|f32|both <n> <q> <MiB of X> <passes>\n");
     return 2;
   }
   int f32 = !strcmp(argv[1], "f32"), n = atoi(argv[2]), q = atoi(argv[3]);
