@@ -10,9 +10,10 @@
  * output is core-bound at the gradient: per element a row adds r x_j to g_j, a load and a
  * store of g per element and row.  So rows go four at a time: four dot products one after the
  * other (one stream), then one sweep of g adding the four rows' terms, which cuts g's loads
- * and stores by four (README "Performance": 0.7-0.9x the time of one row at a time for rows
- * of 16 to 8192 values, f64 and f32; rows over 64 KiB, where four rows no longer stay in L2,
- * go one at a time).  Several outputs are compute-bound: they are taken in blocks of
+ * and stores by four (README "Performance": 0.55-0.75x the time of one row at a time in
+ * f64, 0.8-0.95x in f32, rows of 64 and 256 values; faster for rows of 16 to 8192 values;
+ * rows over 64 KiB, where four rows no longer stay in L2, go one at a time; blocks of 2 and
+ * 8 rows were never faster than 4).  Several outputs are compute-bound: they are taken in blocks of
  * B = 8, 4, 2, 1 outputs (constant widths, so the loops over a block unroll and vectorize;
  * W's row j holds the block's weights side by side) for R = 2 rows at a time, which halves
  * the sweeps over W and G per row.  Every block does, per entry of G and per residual sum,
