@@ -365,8 +365,11 @@ def sec_pass(R, ws):
                     row["error"] = ws.missing
                     continue
                 res_path = os.path.join(WORK, f"pass-{solver}-{dtype}-{p}.h5")
+                # The pass over X itself: compressed iterations would sweep Z = X S instead
+                # (the compress section measures those).
                 r = ws.solve(p, R["data"][prob]["path"], res_path,
-                             ["--solver", solver, "--max-iter", str(iters), "--rtol", "0"])
+                             ["--solver", solver, "--max-iter", str(iters), "--rtol", "0"],
+                             env={"WSHARE_COMPRESS": "off"})
                 row["rc"], row["wall"], row["rss_kb"] = r["rc"], r["wall"], r["rss_kb"]
                 if not r["ok"]:
                     row["error"] = why(r, f"wshare solve --solver {solver}")

@@ -4,33 +4,27 @@
 #include <math.h>
 #include <string.h>
 
-/* Each row's dot product streams the row from memory, and the gradient update reuses it from
- * cache right after, so X is read from memory once.  (Interleaving the dot products of four
- * rows was measured 2.5x slower: four streams 2 KiB apart defeat the prefetchers.)  One
- * output is core-bound at the gradient: per element a row adds r x_j to g_j, a load and a
- * store of g per element and row.  So rows go four at a time: four dot products one after the
- * other (one stream), then one sweep of g adding the four rows' terms, which cuts g's loads
- * and stores by four (README "Performance": 0.55-0.75x the time of one row at a time in
- * f64, 0.8-0.95x in f32, rows of 64 and 256 values; faster for rows of 16 to 8192 values;
- * rows over 64 KiB, where four rows no longer stay in L2, go one at a time; blocks of 2 and
- * 8 rows were never faster than 4).  Several outputs are compute-bound: they are taken in blocks of
- * B = 8, 4, 2, 1 outputs (constant widths, so the loops over a block unroll and vectorize;
- * W's row j holds the block's weights side by side) for R = 2 rows at a time, which halves
- * the sweeps over W and G per row.  Every block does, per entry of G and per residual sum,
- * the operations of one row at a time in the same order (barriers stop the reassociation
- * this file's -fassociative-math would allow), and the sums go on from their values on
- * entry, so any split of the rows into blocks or calls (runs of mapped chunks, the
- * reproducible mode's 256-row chunks) gives the same bits. */
+/* Row by row: the dot product streams the row from memory, and the gradient update reuses
+ * it from L1 right away, so X is read from memory once.  (Interleaving four rows' dot products
+ * was measured 2.5x slower: four streams 2 KiB apart defeat the prefetchers.  Taking four rows
+ * per sweep of g, their dot products one after the other, was measured 0.6-0.9x the time with
+ * the baseline build but 1.1-1.2x with WSHARE_NATIVE, whose auto-vectorized loop below is
+ * wider than hand-written two-double vectors: README "Performance".)  One output is the loop
+ * of old, unchanged, and kept a function of its own: inlined into the dispatch its loops lost
+ * their alignment and ran 13% slower (measured).  Several outputs are compute-bound instead:
+ * they are taken in blocks of B = 8, 4, 2, 1 outputs (constant widths, so the loops over a
+ * block unroll and vectorize; W's row j holds the block's weights side by side) for R = 2
+ * rows at a time, which halves the sweeps over W and G per row.  Every block does, per entry
+ * of G and per residual sum, the operations of one row at a time in the same order (barriers
+ * stop the reassociation this file's -fassociative-math would allow), and the sums go on from
+ * their values on entry, so any split of the rows into blocks or calls (runs of mapped chunks,
+ * the reproducible mode's 256-row chunks) gives the same bits. */
 /* Two doubles, the width of the baseline x86-64 vector unit (GCC/Clang vector extensions:
  * plain multiplies and adds, rounded as the scalar code would be). */
 typedef double WsV2 __attribute__((vector_size(16)));
 
 /* Rows per block of the member-list kernels. */
 enum { WS_MEMBER_ROWS = 4 };
-
-/* Longest row (bytes) that the single-output kernel takes four rows per sweep of g; longer
- * rows go one at a time (see the comment above WS_DEFINE_ONE_ROWS). */
-enum { WS_ONE_BLOCK_BYTES = 65536 };
 
 static inline WsV2 v2_load(const double *p) {
   WsV2 v;
@@ -129,76 +123,25 @@ static inline void ws_keep_v2(WsV2 *v) {
     }                                                                                              \
   }
 
-/* R consecutive rows of one output: each row's dot product and residual exactly as one row at
- * a time (the same loop), then one sweep of g for the R rows, adding row 0's term, then row
- * 1's, ... to each entry, which is the order of R single-row sweeps; the barriers keep the
- * compiler from reassociating those adds (this file is built with -fassociative-math), so the
- * bits do not depend on how the rows fall into blocks or calls. */
-#define WS_DEFINE_ONE_ROWS(NAME, T, R)                                                             \
-  static inline void NAME##_one##R(int n, const T *x, const double *y, const double *w,            \
-                                   double shift, double *g, double *s, double *res) {              \
-    double r[R];                                                                                   \
-    for (int a = 0; a < R; a++) {                                                                  \
-      const T *xa = x + (int64_t)a * n;                                                            \
-      double d = 0.0;                                                                              \
-      for (int j = 0; j < n; j++)                                                                  \
-        d += (double)xa[j] * w[j];                                                                 \
-      ws_keep(&d);                                                                                 \
-      r[a] = d + shift;                                                                            \
-      ws_keep(&r[a]);                                                                              \
-      r[a] -= y ? y[a] : 0.0;                                                                      \
-      ws_keep(&r[a]);                                                                              \
-      if (res) res[a] = r[a];                                                                      \
-      s[0] += r[a] * r[a];                                                                         \
-      ws_keep(&s[0]);                                                                              \
-      s[1] += r[a];                                                                                \
-      ws_keep(&s[1]);                                                                              \
-    }                                                                                              \
-    int j = 0;                                                                                     \
-    for (; j + 4 <= n; j += 4) {                                                                   \
-      WsV2 lo = v2_load(g + j), hi = v2_load(g + j + 2);                                           \
-      for (int a = 0; a < R; a++) {                                                                \
-        const T *xa = x + (int64_t)a * n + j;                                                      \
-        WsV2 ra = {r[a], r[a]};                                                                    \
-        lo += ra * NAME##_pair(xa);                                                                \
-        hi += ra * NAME##_pair(xa + 2);                                                            \
-        ws_keep_v2(&lo);                                                                           \
-        ws_keep_v2(&hi);                                                                           \
-      }                                                                                            \
-      v2_store(g + j, lo);                                                                         \
-      v2_store(g + j + 2, hi);                                                                     \
-    }                                                                                              \
-    for (; j < n; j++) {                                                                           \
-      double acc = g[j];                                                                           \
-      for (int a = 0; a < R; a++) {                                                                \
-        acc += r[a] * (double)x[(int64_t)a * n + j];                                               \
-        ws_keep(&acc);                                                                             \
-      }                                                                                            \
-      g[j] = acc;                                                                                  \
-    }                                                                                              \
-  }
-
 #define WS_DEFINE_RESIDUAL_GRADIENT(NAME, T)                                                       \
-  /* Two consecutive elements as doubles (one cvtps2pd for float). */                              \
-  static inline WsV2 NAME##_pair(const T *p) {                                                     \
-    T v[2];                                                                                        \
-    memcpy(v, p, sizeof v);                                                                        \
-    return (WsV2){(double)v[0], (double)v[1]};                                                     \
-  }                                                                                                \
-  WS_DEFINE_ONE_ROWS(NAME, T, 1)                                                                   \
-  WS_DEFINE_ONE_ROWS(NAME, T, 4)                                                                   \
   __attribute__((noinline)) static void NAME##_one(int64_t rows, int n, const T *X,                \
                                                    const double *y, const double *w, double shift, \
                                                    double *g, double *sums, double *res) {         \
-    double s[2] = {sums[0], sums[1]};                                                              \
-    int64_t i = 0;                                                                                 \
-    if ((int64_t)sizeof(T) * n <= WS_ONE_BLOCK_BYTES)                                              \
-      for (; i + 4 <= rows; i += 4)                                                                \
-        NAME##_one4(n, X + i * n, y ? y + i : NULL, w, shift, g, s, res ? res + i : NULL);         \
-    for (; i < rows; i++)                                                                          \
-      NAME##_one1(n, X + i * n, y ? y + i : NULL, w, shift, g, s, res ? res + i : NULL);           \
-    sums[0] = s[0];                                                                                \
-    sums[1] = s[1];                                                                                \
+    double s2 = sums[0], s1 = sums[1];                                                             \
+    for (int64_t i = 0; i < rows; i++) {                                                           \
+      const T *x = X + i * n;                                                                      \
+      double d = 0.0;                                                                              \
+      for (int j = 0; j < n; j++)                                                                  \
+        d += (double)x[j] * w[j];                                                                  \
+      double r = d + shift - (y ? y[i] : 0.0);                                                     \
+      if (res) res[i] = r;                                                                         \
+      for (int j = 0; j < n; j++)                                                                  \
+        g[j] += r * (double)x[j];                                                                  \
+      s2 += r * r;                                                                                 \
+      s1 += r;                                                                                     \
+    }                                                                                              \
+    sums[0] = s2;                                                                                  \
+    sums[1] = s1;                                                                                  \
   }                                                                                                \
   WS_DEFINE_OUTPUT_BLOCK(NAME, T, 4, 1)                                                            \
   WS_DEFINE_OUTPUT_BLOCK(NAME, T, 2, 1)                                                            \

@@ -23,8 +23,9 @@ double ws_timer_now(void);
 /* Adds the time since start to slot and returns the current time. */
 double ws_timer_add(WsTimers *t, WsTimeSlot slot, double start);
 const char *ws_timer_name(WsTimeSlot slot);
-/* Seconds since this process started (Linux: /proc/self/stat against the boot-time clock,
- * to the kernel's clock tick); 0 where unknown. */
+/* Seconds since this process started, or since its launcher did when the parent is one
+ * (mpirun, mpiexec, orted, prterun, srun's slurmstepd, ...: their start-up is the job's);
+ * Linux /proc to the kernel's clock tick, 0 where unknown. */
 double ws_timer_process_age(void);
 
 #endif
