@@ -6,10 +6,6 @@
 #include "wshare/kernels.h"
 #include "wshare/pass_sum.h"
 
-/* Slabs of about 32 MiB of expanded rows: each DSYRK then does enough work per sweep over
- * G, and the scratch stays small. */
-enum { GRAM_SLAB_DOUBLES = 1 << 22, GRAM_SLAB_MIN = 64, GRAM_SLAB_MAX = 4096 };
-
 void ws_gram_shape(const WsProblem *p, int *kg, int *nrhs) {
   const WsSharing *sh = p->sharing;
   *kg = sh->per_output ? sh->k1 : sh->k;
@@ -110,8 +106,7 @@ static void assemble(const WsSharing *sh, const double *XtX, double *G) {
 }
 
 static int64_t slab_rows(const WsDesign *des, int width) {
-  int64_t slab = GRAM_SLAB_DOUBLES / (width > 0 ? width : 1);
-  slab = slab < GRAM_SLAB_MIN ? GRAM_SLAB_MIN : slab > GRAM_SLAB_MAX ? GRAM_SLAB_MAX : slab;
+  int64_t slab = ws_gram_slab_limit(width);
   if (slab > des->part.count) slab = des->part.count > 0 ? des->part.count : 1;
   return slab;
 }

@@ -119,25 +119,23 @@ static void objective_rows(void *ctx, int64_t i0, int64_t rows, double *buf) {
   WsProblem *p = op->p;
   const WsSharing *sh = p->sharing;
   int k = p->k, q = p->q;
-  memset(p->gw, 0, (size_t)(p->sparse ? sh->nnz : p->nw) * sizeof *p->gw);
   double *sums = p->sums, *tied = p->buf;
   memset(sums, 0, (size_t)2 * q * sizeof *sums);
   if (p->Z) {
     /* The tied gradient comes straight out of the kernel over Z~'s k1 columns. */
-    int k1 = sh->k1;
     memset(tied, 0, (size_t)k * sizeof *tied);
-    ws_kernels_residual_gradient_f64(rows, k1, q, p->Z + i0 * k1, op->Y ? op->Y + i0 * q : NULL,
-                                     op->u, op->shift, tied, sums, op->R ? op->R + i0 * q : NULL);
-    for (int t = 0; t < k; t++)
-      buf[t] += tied[t];
-    for (int o = 0; o < q; o++)
-      buf[k + o] += sums[o];
-    return;
+    ws_kernels_residual_gradient_f64(rows, sh->k1, q, p->Z + i0 * sh->k1,
+                                     op->Y ? op->Y + i0 * q : NULL, op->u, op->shift, tied, sums,
+                                     op->R ? op->R + i0 * q : NULL);
+  } else {
+    memset(p->gw, 0, (size_t)(p->sparse ? sh->nnz : p->nw) * sizeof *p->gw);
+    ws_design_gradient_rows(p->design, &op->wt, op->Y, op->R, i0, rows, p->gw, sums);
   }
-  ws_design_gradient_rows(p->design, &op->wt, op->Y, op->R, i0, rows, p->gw, sums);
   for (int o = 0; o < q; o++)
     buf[k + o] += sums[o];
-  if (p->sparse) {
+  if (p->Z) {
+    /* tied holds the tied gradient already. */
+  } else if (p->sparse) {
     memset(tied, 0, (size_t)k * sizeof *tied);
     for (int e = 0; e < sh->nnz; e++)
       tied[sh->member_tied[e]] += p->gw[e];
@@ -334,9 +332,9 @@ int ws_problem_compressible(const WsProblem *p, char *why, size_t size) {
     snprintf(why, size, "WSHARE_COMPRESS=off");
     return 0;
   }
-  /* Z~ is k1 doubles per row where X is n values: a pass over it costs at most k1 / n of
-   * one over X (k1 / 2n for float32 X), so a quarter keeps the saving well clear of the
-   * one pass that forms it. */
+  /* Z~ is k1 doubles per row where X is n values: a pass over it costs about k1 / n of one
+   * over X (2 k1 / n for float32 X), so a quarter repays the pass that forms it within two
+   * iterations. */
   int small = 4 * (int64_t)sh->k1 <= p->n;
   snprintf(why, size, "%d tied columns %s n / 4 = %d%s", sh->k1, small ? "<=" : ">", p->n / 4,
            on && !small ? "; WSHARE_COMPRESS=on" : "");

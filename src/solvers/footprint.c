@@ -4,13 +4,11 @@
 
 #include "solver_impl.h"
 #include "wshare/design.h"
+#include "wshare/gram.h"
 
+/* The direct solvers' buffers are bounded as they allocate them: the Gram pass's slabs
+ * (wshare/gram.h), qr's column blocks and cholesky's LAPACK limit (solver_impl.h). */
 enum { DOUBLE = 8 };
-/* Bounds of the direct solvers' buffers, as they allocate them (gram.c, solver_qr.c,
- * solver_cholesky.c): the Gram pass works on slabs of at most 2^22 doubles of expanded
- * rows plus their tied rows; qr blocks its columns by at most 64; cholesky leaves the
- * replicated LAPACK path beyond 2000 tied columns. */
-enum { GRAM_SLAB_DOUBLES = 1 << 22, QR_NB = 64, LAPACK_MAX_K = 2000 };
 
 static int64_t model_columns(const WsFootprintShape *s) {
   return s->n > 0 ? s->n : s->n_raw;
@@ -45,8 +43,7 @@ void ws_footprint_iterative(WsMemNeeds *n, const WsFootprintShape *s) {
 }
 
 static int64_t gram_slab(int64_t cols, int64_t k) {
-  int64_t slab = GRAM_SLAB_DOUBLES / (cols > k ? cols : k);
-  return slab < 64 ? 64 : slab > 4096 ? 4096 : slab;
+  return ws_gram_slab_limit((int)(cols > k ? cols : k));
 }
 
 void ws_footprint_cholesky(WsMemNeeds *n, const WsFootprintShape *s, int k) {
@@ -54,11 +51,11 @@ void ws_footprint_cholesky(WsMemNeeds *n, const WsFootprintShape *s, int k) {
   ws_memcheck_add(n, "Gram matrix", 0, 0, kk * DOUBLE);
   ws_memcheck_add(n, "Gram pass slabs", 0, 0, gram_slab(cols, k) * (cols + k + 1) * DOUBLE);
   ws_memcheck_add(n, "tied vectors", 0, 0, 6 * (int64_t)k * DOUBLE);
-  if (k > LAPACK_MAX_K) ws_memcheck_add(n, "ScaLAPACK blocks", 0, kk * DOUBLE, 0);
+  if (k > WS_DIRECT_LAPACK_MAX_K) ws_memcheck_add(n, "ScaLAPACK blocks", 0, kk * DOUBLE, 0);
 }
 
 void ws_footprint_qr(WsMemNeeds *n, const WsFootprintShape *s, int k, int intercept, int ridge) {
-  int64_t kp = k + (intercept ? 1 : 0), nb = kp < QR_NB ? kp : QR_NB;
+  int64_t kp = k + (intercept ? 1 : 0), nb = kp < WS_QR_NB_MAX ? kp : WS_QR_NB_MAX;
   /* The ridge rows (k of them) are spread over the ranks with the data rows. */
   int64_t extra = ridge ? k : 0;
   ws_memcheck_add(n, "QR tied design", kp * DOUBLE, extra * kp * DOUBLE, 0);

@@ -13,12 +13,7 @@
 #include "wshare/gram.h"
 #include "wshare/grid.h"
 
-/* Replicated LAPACK up to this many tied columns (k^3/3 flops on every rank is cheaper than
- * the grid's communication); ScaLAPACK on a square grid beyond.  Overridable at compile
- * time so that tests can run either path on any problem. */
-#ifndef WS_DIRECT_LAPACK_MAX_K
-#define WS_DIRECT_LAPACK_MAX_K 2000
-#endif
+/* The replicated LAPACK path's limit (solver_impl.h) and the grid's block size. */
 enum { LAPACK_MAX_K = WS_DIRECT_LAPACK_MAX_K, GRID_NB = 64 };
 /* auto leaves Cholesky below this reciprocal condition of the scaled Gram matrix: forming
  * Z^T Z squares the condition, so digits would be lost that qr keeps. */

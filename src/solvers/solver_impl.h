@@ -8,6 +8,14 @@ enum { WS_SOLVER_MAX_VECTORS = 6, WS_SOLVER_MAX_SCALARS = 4 };
 /* lsqr reorthogonalizes against a kept, replicated basis up to this many tied columns (k x k
  * doubles: at most 32 MB); the memory estimate (footprint.c) counts it from here. */
 enum { WS_LSQR_REORTH_MAX_K = 2048 };
+/* cholesky: replicated LAPACK up to this many tied columns (k^3/3 flops on every rank is
+ * cheaper than the grid's communication), ScaLAPACK on a square grid beyond; overridable at
+ * compile time so that tests can run either path on any problem.  qr blocks its columns by at
+ * most WS_QR_NB_MAX.  The memory estimate (footprint.c) counts both from here. */
+#ifndef WS_DIRECT_LAPACK_MAX_K
+#define WS_DIRECT_LAPACK_MAX_K 2000
+#endif
+enum { WS_QR_NB_MAX = 64 };
 
 typedef struct {
   const char *name;

@@ -20,7 +20,7 @@
 #include "wshare/kernels.h"
 #include "wshare/reduce.h"
 
-enum { QR_NB_MAX = 64, QR_MAX_STEPS = 10 };
+enum { QR_MAX_STEPS = 10 };
 /* Refinement stops when a correction no longer moves the solution in double. */
 static const double REFINE_TOL = 1e-17;
 
@@ -295,7 +295,7 @@ static WsErr qr_factor(Qr *q) {
   int kp = q->kp, M = (int)q->M, one = 1, info = 0, lwork = -1;
   /* With one process column the local layout does not depend on NB, so NB is free to be
    * the blocking that keeps PDGEQRF in Level-3 BLAS. */
-  int nb = kp < QR_NB_MAX ? kp : QR_NB_MAX;
+  int nb = kp < WS_QR_NB_MAX ? kp : WS_QR_NB_MAX;
   WS_CALL(
       ws_comm_agree(c->comm, ws_grid_descriptor(q->grid, q->M, kp, q->mb, nb, q->lld, q->desc)));
   WS_CALL(ws_comm_agree(

@@ -11,6 +11,17 @@
 
 #include "wshare/problem.h"
 
+/* The Gram pass works on slabs of rows of about 2^22 doubles (32 MiB) of expanded and tied
+ * rows, so each DSYRK does enough work per sweep over G and the scratch stays small: the
+ * rows of a slab for rows of width values (the memory estimate counts it from here). */
+enum { WS_GRAM_SLAB_DOUBLES = 1 << 22, WS_GRAM_SLAB_MIN = 64, WS_GRAM_SLAB_MAX = 4096 };
+static inline int64_t ws_gram_slab_limit(int width) {
+  int64_t slab = WS_GRAM_SLAB_DOUBLES / (width > 0 ? width : 1);
+  return slab < WS_GRAM_SLAB_MIN   ? WS_GRAM_SLAB_MIN
+         : slab > WS_GRAM_SLAB_MAX ? WS_GRAM_SLAB_MAX
+                                   : slab;
+}
+
 /* Local: the Gram matrix's order kg and its right-hand sides nrhs (k1 and q for per-output
  * ties, K and 1 across outputs). */
 void ws_gram_shape(const WsProblem *p, int *kg, int *nrhs);
